@@ -58,7 +58,7 @@ class MemoryModel {
       for (int t : ops[o].inputs)
         if (tensors[static_cast<std::size_t>(t)].producer >= 0) needs_[o].insert(tensors[static_cast<std::size_t>(t)].producer);
     for (std::size_t o = 0; o < ops.size(); ++o) all_.insert(static_cast<int>(o));
-    find_chain_peaks();
+    find_chains();
   }
 
   int num_ops() const { return static_cast<int>(needs_.size()); }
@@ -81,16 +81,15 @@ class MemoryModel {
 
   std::int64_t initial_live() const { return bytes_[static_cast<std::size_t>(graph_.input())]; }
 
-  // The single op that must run next because the last one ended on a chain's strict peak, or
-  // -1 when any ready op may run; -2 when the state pauses two chains on a peak (never needed).
-  int forced_next(const OpSet& done) const {
-    int forced = -1;
-    for (const auto& [peak, next] : chain_peaks_) {
-      if (!done.contains(peak) || done.contains(next)) continue;
-      if (forced >= 0) return -2;
-      forced = next;
-    }
-    return forced;
+  // The op that must run right after `op` (run from the state `before`), or -1 when the
+  // search may continue with any ready op. See find_chains() for why this keeps the optimum.
+  int must_follow(const OpSet& before, int op) const {
+    const int next = chain_next_[static_cast<std::size_t>(op)];
+    if (next < 0) return -1;
+    const int source = chain_source_[static_cast<std::size_t>(op)];
+    const bool source_gone = bytes_[static_cast<std::size_t>(source)] == 0 || dead(before, source);
+    const bool may_stop = source_gone ? valley_[static_cast<std::size_t>(op)] : !strict_peak_[static_cast<std::size_t>(op)];
+    return may_stop ? -1 : next;
   }
 
   std::int64_t single_op_bound(int op) const {
@@ -126,25 +125,57 @@ class MemoryModel {
     return false;
   }
 
-  // Op `o` in a chain x -> o -> y -> q -> z (x and y read only by o and q, o and q single-input,
-  // neither an Add) is a strict peak when |y| > |x| and |y| > |z|. No optimal order needs to
-  // pause between o and q: if |x| <= |z|, moving o to just before q costs |x|+|y| <= |y|+|z|;
-  // otherwise moving q to just after o costs |y|+|z| < |x|+|y|; and in between, the chain holds
-  // x or z instead of the larger y. (o reads no shared tensor, so the input's lifetime is kept.)
-  void find_chain_peaks() {
-    const auto single_link = [&](int t) {
-      return t >= 0 && t != graph_.output() && graph_.tensor(t).consumers.size() == 1;
-    };
+  // A chain is a run of single-input ops (no Add) each read only by the next. Two rules say
+  // where a chain may stop while other ops run; both keep some optimal order reachable.
+  //
+  // Strict peaks (proved here). In x -> o -> y -> q -> z with x and y read only by o and q,
+  // let |y| > |x| and |y| > |z|. No optimal order needs to stop between o and q: if
+  // |x| <= |z|, moving o to just before q costs |x|+|y| <= |y|+|z|, the cost q had there;
+  // otherwise moving q to just after o costs |y|+|z| < |x|+|y|, the cost o had there; in
+  // between, the chain holds x or z instead of the larger y. Neither move touches an op that
+  // reads a shared tensor, so every other tensor keeps its lifetime. Each move removes stops on
+  // peaks and adds none, so repeating them ends.
+  //
+  // Valleys (Liu's theorem on generalised tree pebbling, 1987). Once the tensor a chain started
+  // from is freed (or costs nothing, like the uncounted input), what remains of a stage is
+  // independent chains merging into one join: a tree. Liu showed that an optimal order runs
+  // each chain in segments that end at its valleys, the positions whose tensor is smaller than
+  // every later one of the chain. A chain may also sit where it was when the source was freed,
+  // which is why the rule is applied to the op that was just run, not to the state.
+  //
+  // Both rules are checked against exhaustive search over every order in the tests.
+  void find_chains() {
+    const auto n = static_cast<std::size_t>(num_ops());
+    chain_next_.assign(n, -1);
+    chain_source_.assign(n, -1);
+    valley_.assign(n, false);
+    strict_peak_.assign(n, false);
+    const auto chain_op = [&](int o) { return graph_.op(o).inputs.size() == 1 && graph_.op(o).kind != OpKind::kAdd; };
+    const auto read_once = [&](int t) { return t != graph_.output() && graph_.tensor(t).consumers.size() == 1; };
+    const auto size = [&](int t) { return bytes_[static_cast<std::size_t>(t)]; };
+
     for (int o = 0; o < num_ops(); ++o) {
-      const Op& op = graph_.op(o);
-      if (op.inputs.size() != 1 || op.kind == OpKind::kAdd) continue;
-      const int x = op.inputs[0], y = op.output;
-      if (!single_link(x) || !single_link(y)) continue;
-      const int q = graph_.tensor(y).consumers[0];
-      if (graph_.op(q).inputs.size() != 1 || graph_.op(q).kind == OpKind::kAdd) continue;
-      const int z = graph_.op(q).output;
-      const auto size = [&](int t) { return bytes_[static_cast<std::size_t>(t)]; };
-      if (size(y) > size(x) && size(y) > size(z)) chain_peaks_.emplace_back(o, q);
+      const int y = graph_.op(o).output;
+      if (chain_op(o) && read_once(y) && chain_op(graph_.tensor(y).consumers[0]))
+        chain_next_[static_cast<std::size_t>(o)] = graph_.tensor(y).consumers[0];
+    }
+    // Ops are in topological order, so a chain's earlier ops are settled first.
+    for (int o = 0; o < num_ops(); ++o) {
+      if (!chain_op(o)) continue;
+      const int x = graph_.op(o).inputs[0];
+      const int p = graph_.tensor(x).producer;
+      const bool continues = p >= 0 && chain_next_[static_cast<std::size_t>(p)] == o;
+      chain_source_[static_cast<std::size_t>(o)] = continues ? chain_source_[static_cast<std::size_t>(p)] : x;
+    }
+    for (int o = 0; o < num_ops(); ++o) {
+      const int q = chain_next_[static_cast<std::size_t>(o)];
+      if (q < 0) continue;
+      const int x = graph_.op(o).inputs[0], y = graph_.op(o).output, z = graph_.op(q).output;
+      strict_peak_[static_cast<std::size_t>(o)] = read_once(x) && size(y) > size(x) && size(y) > size(z);
+      bool smaller_than_the_rest = true;
+      for (int r = q; r >= 0; r = chain_next_[static_cast<std::size_t>(r)])
+        smaller_than_the_rest = smaller_than_the_rest && size(y) < size(graph_.op(r).output);
+      valley_[static_cast<std::size_t>(o)] = smaller_than_the_rest;
     }
   }
 
@@ -152,9 +183,18 @@ class MemoryModel {
   std::vector<std::int64_t> bytes_;
   std::vector<OpSet> consumers_;
   std::vector<OpSet> needs_;  // ops whose outputs an op reads
-  std::vector<std::pair<int, int>> chain_peaks_;
+  std::vector<int> chain_next_;    // the next op of the chain, or -1 where the chain ends
+  std::vector<int> chain_source_;  // the tensor the op's chain started from
+  std::vector<bool> valley_;       // the op's output is smaller than every later tensor of its chain
+  std::vector<bool> strict_peak_;
   OpSet all_;
 };
+
+std::int64_t lower_bound(const MemoryModel& model) {
+  std::int64_t bound = 0;
+  for (int o = 0; o < model.num_ops(); ++o) bound = std::max(bound, model.single_op_bound(o));
+  return bound;
+}
 
 void check_capacity(const LayerGraph& graph) {
   if (graph.ops().size() > static_cast<std::size_t>(OpSet::kCapacity))
@@ -172,10 +212,7 @@ std::vector<int> definition_order(const LayerGraph& graph) {
 
 std::int64_t peak_lower_bound(const LayerGraph& graph, const PeakMemoryOptions& options) {
   check_capacity(graph);
-  const MemoryModel model(graph, options);
-  std::int64_t bound = 0;
-  for (int o = 0; o < model.num_ops(); ++o) bound = std::max(bound, model.single_op_bound(o));
-  return bound;
+  return lower_bound(MemoryModel(graph, options));
 }
 
 std::int64_t peak_of_order(const LayerGraph& graph, const std::vector<int>& order, const PeakMemoryOptions& options) {
@@ -198,68 +235,79 @@ std::int64_t peak_of_order(const LayerGraph& graph, const std::vector<int>& orde
 // Best-first search over the sets of executed ops (the ideals of the graph), minimising the
 // largest step cost on the way from "nothing run" to "all run": every topological order is a
 // path, so the first time the full set leaves the queue its cost is the exact optimum.
+// A search state is the set plus the op the chain rules force next (-1 for none).
 // The lower bound serves as a floor: costs under it are all equally good, and among equal
 // priorities the deepest state goes first, so an order meeting the bound is found in one dive.
 Schedule optimal_schedule(const LayerGraph& graph, const PeakMemoryOptions& options) {
   check_capacity(graph);
   const MemoryModel model(graph, options);
-  std::int64_t floor = 0;
-  for (int o = 0; o < model.num_ops(); ++o) floor = std::max(floor, model.single_op_bound(o));
+  const std::int64_t floor = lower_bound(model);
 
+  struct Key {
+    OpSet done;
+    int forced;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return OpSetHash{}(k.done) ^ static_cast<std::size_t>(mix64(static_cast<std::uint64_t>(k.forced + 1)));
+    }
+  };
   struct Visit {
     std::int64_t cost;  // the smallest peak of any path found to this state
     std::int64_t live;
     int last_op;
+    int previous_forced;
     bool expanded;
   };
   struct Entry {
     std::int64_t priority;
     int depth;
     std::int64_t live;
-    OpSet state;
+    Key key;
     bool operator<(const Entry& o) const {  // std::priority_queue pops the largest
       if (priority != o.priority) return priority > o.priority;
       if (depth != o.depth) return depth < o.depth;
       return live > o.live;
     }
   };
-  std::unordered_map<OpSet, Visit, OpSetHash> visits;
+  std::unordered_map<Key, Visit, KeyHash> visits;
   std::priority_queue<Entry> queue;
-  visits.emplace(OpSet{}, Visit{0, model.initial_live(), -1, false});
-  queue.push(Entry{floor, 0, model.initial_live(), OpSet{}});
+  const Key start{OpSet{}, -1};
+  visits.emplace(start, Visit{0, model.initial_live(), -1, -1, false});
+  queue.push(Entry{floor, 0, model.initial_live(), start});
 
   while (!queue.empty()) {
-    const Entry top = queue.top();
+    const Key key = queue.top().key;
     queue.pop();
-    Visit& visit = visits.at(top.state);
+    Visit& visit = visits.at(key);
     if (visit.expanded) continue;
     visit.expanded = true;
-    if (top.state == model.all()) {
+    if (key.done == model.all()) {
       Schedule schedule;
-      schedule.peak_bytes = std::max(visit.cost, std::int64_t{0});
-      for (OpSet s = top.state; s.size() > 0;) {
-        const int op = visits.at(s).last_op;
-        schedule.order.push_back(op);
-        s = s.without(op);
+      schedule.peak_bytes = visit.cost;
+      for (Key k = key; k.done.size() > 0;) {
+        const Visit& v = visits.at(k);
+        schedule.order.push_back(v.last_op);
+        k = Key{k.done.without(v.last_op), v.previous_forced};
       }
       std::reverse(schedule.order.begin(), schedule.order.end());
       return schedule;
     }
-    const int forced = model.forced_next(top.state);
-    if (forced == -2) continue;
     const std::int64_t cost_here = visit.cost, live_here = visit.live;
     for (int op = 0; op < model.num_ops(); ++op) {
-      if ((forced >= 0 && op != forced) || !model.ready(top.state, op)) continue;
-      const std::int64_t cost = std::max(cost_here, model.step_cost(top.state, live_here, op));
-      const OpSet next = top.state.with(op);
-      auto [it, inserted] = visits.try_emplace(next, Visit{cost, 0, op, false});
+      if ((key.forced >= 0 && op != key.forced) || !model.ready(key.done, op)) continue;
+      const std::int64_t cost = std::max(cost_here, model.step_cost(key.done, live_here, op));
+      const Key next{key.done.with(op), model.must_follow(key.done, op)};
+      auto [it, inserted] = visits.try_emplace(next, Visit{cost, 0, op, key.forced, false});
       if (!inserted) {
         if (it->second.expanded || it->second.cost <= cost) continue;
         it->second.cost = cost;
         it->second.last_op = op;
+        it->second.previous_forced = key.forced;
       }
-      it->second.live = model.live_after(top.state, live_here, op);
-      queue.push(Entry{std::max(cost, floor), next.size(), it->second.live, next});
+      it->second.live = model.live_after(key.done, live_here, op);
+      queue.push(Entry{std::max(cost, floor), next.done.size(), it->second.live, next});
     }
     if (visits.size() > options.max_states)
       throw PeakMemoryError(fmt::format("peak memory: gave up after {} states", visits.size()));

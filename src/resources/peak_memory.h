@@ -15,9 +15,9 @@ namespace unas::resources {
 
 struct PeakMemoryOptions {
   bool include_input = false;
-  // The exact search gives up (PeakMemoryError) past this many visited states rather than
-  // exhaust memory; no architecture of the search space has come near it.
-  std::size_t max_states = 20'000'000;
+  // The exact search gives up (PeakMemoryError) past this many visited states (~100 bytes
+  // each) rather than exhaust memory; the widest stage the search space allows needs ~10^5.
+  std::size_t max_states = 10'000'000;
 };
 
 struct Schedule {

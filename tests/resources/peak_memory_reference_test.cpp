@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <bitset>
+#include <cstdlib>
 #include <limits>
 #include <unordered_map>
 
@@ -81,8 +82,10 @@ class Reference {
 
 TEST(PeakMemoryReference, MatchesExhaustiveSearchOnRandomArchitectures) {
   Rng rng(41);
+  const char* env = std::getenv("UNAS_REFERENCE_ARCHS");  // raise for a long stress run
+  const int count = env ? std::atoi(env) : 1'500;
   int checked = 0, branchy = 0;
-  for (int k = 0; k < 1'500; ++k) {
+  for (int k = 0; k < count; ++k) {
     const arch::Architecture a = arch::random_architecture(rng);
     const bool include_input = k % 3 == 0;
     const LayerGraph g = build_layer_graph(a, {32, 32, 3}, 10);
@@ -94,8 +97,8 @@ TEST(PeakMemoryReference, MatchesExhaustiveSearchOnRandomArchitectures) {
     checked++;
     for (const auto& b : a.conv_blocks) branchy += b.is_branch;
   }
-  EXPECT_GT(checked, 1'400);
-  EXPECT_GT(branchy, 2'000);
+  EXPECT_GT(checked, count * 14 / 15);
+  EXPECT_GT(branchy, count * 4 / 3);
 }
 
 Op op_of(OpKind kind, std::string name) {
@@ -109,14 +112,18 @@ Op op_of(OpKind kind, std::string name) {
 // an input of the output's shape. This is where pruning of the search could go wrong.
 TEST(PeakMemoryReference, MatchesExhaustiveSearchOnRandomForkJoins) {
   Rng rng(42);
-  for (int trial = 0; trial < 3'000; ++trial) {
-    const auto random_size = [&] { return TensorShape{1, 1, static_cast<int>(rng.uniform_int(1, 60))}; };
+  const char* env = std::getenv("UNAS_FORK_JOIN_TRIALS");  // raise for a long stress run
+  const int trials = env ? std::atoi(env) : 3'000;
+  for (int trial = 0; trial < trials; ++trial) {
+    // Few distinct sizes in some trials, so that plateaus and ties between tensors are common.
+    const int largest_size = rng.bernoulli(0.3) ? 4 : 60;
+    const auto random_size = [&] { return TensorShape{1, 1, static_cast<int>(rng.uniform_int(1, largest_size))}; };
     LayerGraph g(random_size());
     int source = g.input();
     if (rng.bernoulli(0.5)) source = g.add_op(op_of(OpKind::kConv2D, "src"), {source}, random_size());
     const int stages = static_cast<int>(rng.uniform_int(1, 2));
     for (int stage = 0; stage < stages; ++stage) {
-      const int chains = static_cast<int>(rng.uniform_int(1, 4));
+      const int chains = static_cast<int>(rng.uniform_int(1, 5));
       std::vector<int> ends;
       TensorShape largest{1, 1, 1};
       for (int c = 0; c < chains; ++c) {
