@@ -6,7 +6,6 @@
 #include <bit>
 #include <limits>
 #include <queue>
-#include <unordered_map>
 
 #include "common/rng.h"
 
@@ -33,11 +32,8 @@ struct OpSet {
     return s;
   }
   int size() const { return std::popcount(lo) + std::popcount(hi); }
+  int count_in(const OpSet& o) const { return std::popcount(lo & o.lo) + std::popcount(hi & o.hi); }
   bool operator==(const OpSet&) const = default;
-};
-
-struct OpSetHash {
-  std::size_t operator()(const OpSet& s) const { return static_cast<std::size_t>(mix64(s.lo ^ mix64(s.hi))); }
 };
 
 // Everything about the graph that a step's cost depends on, flattened for the search.
@@ -90,6 +86,39 @@ class MemoryModel {
     const bool source_gone = bytes_[static_cast<std::size_t>(source)] == 0 || dead(before, source);
     const bool may_stop = source_gone ? valley_[static_cast<std::size_t>(op)] : !strict_peak_[static_cast<std::size_t>(op)];
     return may_stop ? -1 : next;
+  }
+
+  // A lower bound on the largest step still to come from `done` (A*'s heuristic), from the
+  // sibling chains of each fork-join (same source tensor, same join op). Until the join runs,
+  // a sibling holds at least the smallest of its remaining tensors (its suffix minimum), so a
+  // chain op still to run costs at least its own bound plus its siblings' minima. While the
+  // source is alive, the last sibling to start reads it, writes its first tensor and sees the
+  // started siblings' minima. Both terms only grow as ops run and never exceed the cost of the
+  // step they describe, so the bound is consistent and the search stays exact without
+  // reopening states.
+  std::int64_t remaining_bound(const OpSet& done) const {
+    std::int64_t bound = 0;
+    for (const Siblings& group : sibling_groups_) {
+      std::int64_t held = 0, started = 0, cheapest_start = -1;
+      for (std::size_t k = 0; k < group.chains.size(); ++k) {
+        const Chain& chain = chains_[static_cast<std::size_t>(group.chains[k])];
+        const auto p = static_cast<std::size_t>(done.count_in(chain.ops));
+        position_[k] = p;
+        held_[k] = chain.suffix_min[p];
+        held += held_[k];
+        if (p > 0)
+          started += held_[k];
+        else if (cheapest_start < 0 || chain.first_output < cheapest_start)
+          cheapest_start = chain.first_output;
+      }
+      for (std::size_t k = 0; k < group.chains.size(); ++k) {
+        const Chain& chain = chains_[static_cast<std::size_t>(group.chains[k])];
+        if (position_[k] < chain.op_ids.size()) bound = std::max(bound, chain.max_op_bound[position_[k]] + held - held_[k]);
+      }
+      if (cheapest_start >= 0 && group.source_bytes > 0 && !dead(done, group.source))
+        bound = std::max(bound, group.source_bytes + cheapest_start + started);
+    }
+    return bound;
   }
 
   std::int64_t single_op_bound(int op) const {
@@ -177,12 +206,71 @@ class MemoryModel {
         smaller_than_the_rest = smaller_than_the_rest && size(y) < size(graph_.op(r).output);
       valley_[static_cast<std::size_t>(o)] = smaller_than_the_rest;
     }
+    collect_chains();
+  }
+
+  // Every maximal chain, with what remaining_bound() needs, grouped into siblings.
+  void collect_chains() {
+    std::vector<bool> has_previous(static_cast<std::size_t>(num_ops()), false);
+    for (int o = 0; o < num_ops(); ++o)
+      if (chain_next_[static_cast<std::size_t>(o)] >= 0) has_previous[static_cast<std::size_t>(chain_next_[static_cast<std::size_t>(o)])] = true;
+    for (int first = 0; first < num_ops(); ++first) {
+      const Op& op = graph_.op(first);
+      if (has_previous[static_cast<std::size_t>(first)] || op.inputs.size() != 1 || op.kind == OpKind::kAdd) continue;
+      Chain chain;
+      for (int o = first; o >= 0; o = chain_next_[static_cast<std::size_t>(o)]) {
+        chain.ops.insert(o);
+        chain.op_ids.push_back(o);
+      }
+      const std::size_t length = chain.op_ids.size();
+      chain.suffix_min.assign(length + 1, 0);  // [0] stays 0: a chain not started holds nothing
+      chain.max_op_bound.assign(length, 0);
+      chain.suffix_min[length] = out_bytes(chain.op_ids[length - 1]);
+      for (std::size_t p = length - 1; p >= 1; --p)
+        chain.suffix_min[p] = std::min(chain.suffix_min[p + 1], out_bytes(chain.op_ids[p - 1]));
+      for (std::size_t p = length; p-- > 0;)
+        chain.max_op_bound[p] = std::max(single_op_bound(chain.op_ids[p]), p + 1 < length ? chain.max_op_bound[p + 1] : 0);
+      chain.first_output = out_bytes(first);
+
+      // Siblings share the source and the one op that reads their last tensor (the join).
+      const int source = op.inputs[0];
+      const int end = graph_.op(chain.op_ids.back()).output;
+      const int join = end != graph_.output() && graph_.tensor(end).consumers.size() == 1 ? graph_.tensor(end).consumers[0] : -1;
+      const int index = static_cast<int>(chains_.size());
+      chains_.push_back(std::move(chain));
+      auto group = std::find_if(sibling_groups_.begin(), sibling_groups_.end(),
+                                [&](const Siblings& g) { return join >= 0 && g.source == source && g.join == join; });
+      if (group == sibling_groups_.end())
+        group = sibling_groups_.insert(sibling_groups_.end(), Siblings{source, join, bytes_[static_cast<std::size_t>(source)], {}});
+      group->chains.push_back(index);
+    }
+    std::size_t widest = 0;
+    for (const Siblings& g : sibling_groups_) widest = std::max(widest, g.chains.size());
+    position_.resize(widest);
+    held_.resize(widest);
   }
 
   const LayerGraph& graph_;
   std::vector<std::int64_t> bytes_;
   std::vector<OpSet> consumers_;
   std::vector<OpSet> needs_;  // ops whose outputs an op reads
+  struct Chain {
+    OpSet ops;
+    std::vector<int> op_ids;                // in execution order
+    std::vector<std::int64_t> suffix_min;   // [p]: least bytes the chain holds once p ops ran
+    std::vector<std::int64_t> max_op_bound; // [p]: largest single_op_bound of ops p.. of the chain
+    std::int64_t first_output = 0;
+  };
+  struct Siblings {
+    int source;
+    int join;  // -1: a chain on its own
+    std::int64_t source_bytes;
+    std::vector<int> chains;
+  };
+  std::vector<Chain> chains_;
+  std::vector<Siblings> sibling_groups_;
+  mutable std::vector<std::size_t> position_;  // work space of remaining_bound(), per sibling
+  mutable std::vector<std::int64_t> held_;
   std::vector<int> chain_next_;    // the next op of the chain, or -1 where the chain ends
   std::vector<int> chain_source_;  // the tensor the op's chain started from
   std::vector<bool> valley_;       // the op's output is smaller than every later tensor of its chain
@@ -232,85 +320,134 @@ std::int64_t peak_of_order(const LayerGraph& graph, const std::vector<int>& orde
   return peak;
 }
 
+// A search state: the ops run so far and the op the chain rules force next (-1 for none).
+struct StateKey {
+  OpSet done;
+  int forced;
+  bool operator==(const StateKey&) const = default;
+};
+
+struct State {
+  StateKey key;
+  std::int64_t cost;  // the smallest peak of any path found to this state
+  std::int64_t live;  // bytes of the tensors alive in it
+  int last_op;        // the op that ended that path, and the state it came from:
+  int previous_forced;
+  bool expanded;
+};
+
+// States in a vector (stable indices for the queue) with an open-addressing index over them:
+// several times faster than std::unordered_map's nodes on the search's hot path.
+class StateTable {
+ public:
+  StateTable() : slots_(1024, kEmpty) {}
+
+  // The index of `key`'s state, and whether it was just added (with `fresh`'s values).
+  std::pair<std::uint32_t, bool> find_or_add(const StateKey& key, const State& fresh) {
+    if ((states_.size() + 1) * 2 > slots_.size()) grow();
+    for (std::size_t slot = hash(key) & (slots_.size() - 1);; slot = (slot + 1) & (slots_.size() - 1)) {
+      if (slots_[slot] == kEmpty) {
+        slots_[slot] = static_cast<std::uint32_t>(states_.size());
+        states_.push_back(fresh);
+        return {slots_[slot], true};
+      }
+      if (states_[slots_[slot]].key == key) return {slots_[slot], false};
+    }
+  }
+
+  std::uint32_t find(const StateKey& key) const {
+    for (std::size_t slot = hash(key) & (slots_.size() - 1);; slot = (slot + 1) & (slots_.size() - 1))
+      if (states_[slots_[slot]].key == key) return slots_[slot];
+  }
+
+  State& operator[](std::uint32_t index) { return states_[index]; }
+  std::size_t size() const { return states_.size(); }
+
+ private:
+  static constexpr std::uint32_t kEmpty = UINT32_MAX;
+
+  static std::size_t hash(const StateKey& k) {
+    return static_cast<std::size_t>(mix64(k.done.lo ^ mix64(k.done.hi ^ static_cast<std::uint64_t>(k.forced + 1))));
+  }
+
+  void grow() {
+    std::vector<std::uint32_t> slots(slots_.size() * 2, kEmpty);
+    for (std::uint32_t i = 0; i < states_.size(); ++i) {
+      std::size_t slot = hash(states_[i].key) & (slots.size() - 1);
+      while (slots[slot] != kEmpty) slot = (slot + 1) & (slots.size() - 1);
+      slots[slot] = i;
+    }
+    slots_ = std::move(slots);
+  }
+
+  std::vector<State> states_;
+  std::vector<std::uint32_t> slots_;
+};
+
 // Best-first search over the sets of executed ops (the ideals of the graph), minimising the
 // largest step cost on the way from "nothing run" to "all run": every topological order is a
 // path, so the first time the full set leaves the queue its cost is the exact optimum.
-// A search state is the set plus the op the chain rules force next (-1 for none).
-// The lower bound serves as a floor: costs under it are all equally good, and among equal
-// priorities the deepest state goes first, so an order meeting the bound is found in one dive.
+// Priorities are A*'s: the cost so far, or the lower bound of what remains if larger. Costs
+// under the graph's single-step bound are all equally good, and among equal priorities the
+// deepest state goes first, so an order meeting the bound is found in one dive.
 Schedule optimal_schedule(const LayerGraph& graph, const PeakMemoryOptions& options) {
   check_capacity(graph);
   const MemoryModel model(graph, options);
   const std::int64_t floor = lower_bound(model);
 
-  struct Key {
-    OpSet done;
-    int forced;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const {
-      return OpSetHash{}(k.done) ^ static_cast<std::size_t>(mix64(static_cast<std::uint64_t>(k.forced + 1)));
-    }
-  };
-  struct Visit {
-    std::int64_t cost;  // the smallest peak of any path found to this state
-    std::int64_t live;
-    int last_op;
-    int previous_forced;
-    bool expanded;
-  };
   struct Entry {
     std::int64_t priority;
     int depth;
     std::int64_t live;
-    Key key;
+    std::uint32_t state;
     bool operator<(const Entry& o) const {  // std::priority_queue pops the largest
       if (priority != o.priority) return priority > o.priority;
       if (depth != o.depth) return depth < o.depth;
       return live > o.live;
     }
   };
-  std::unordered_map<Key, Visit, KeyHash> visits;
+  StateTable states;
   std::priority_queue<Entry> queue;
-  const Key start{OpSet{}, -1};
-  visits.emplace(start, Visit{0, model.initial_live(), -1, -1, false});
-  queue.push(Entry{floor, 0, model.initial_live(), start});
+  const StateKey start{OpSet{}, -1};
+  states.find_or_add(start, State{start, 0, model.initial_live(), -1, -1, false});
+  queue.push(Entry{floor, 0, model.initial_live(), 0});
 
   while (!queue.empty()) {
-    const Key key = queue.top().key;
+    const std::uint32_t index = queue.top().state;
     queue.pop();
-    Visit& visit = visits.at(key);
-    if (visit.expanded) continue;
-    visit.expanded = true;
+    if (states[index].expanded) continue;
+    states[index].expanded = true;
+    const StateKey key = states[index].key;
+    const std::int64_t cost_here = states[index].cost, live_here = states[index].live;
     if (key.done == model.all()) {
       Schedule schedule;
-      schedule.peak_bytes = visit.cost;
-      for (Key k = key; k.done.size() > 0;) {
-        const Visit& v = visits.at(k);
-        schedule.order.push_back(v.last_op);
-        k = Key{k.done.without(v.last_op), v.previous_forced};
+      schedule.peak_bytes = cost_here;
+      for (StateKey k = key; k.done.size() > 0;) {
+        const State& s = states[states.find(k)];
+        schedule.order.push_back(s.last_op);
+        k = StateKey{k.done.without(s.last_op), s.previous_forced};
       }
       std::reverse(schedule.order.begin(), schedule.order.end());
       return schedule;
     }
-    const std::int64_t cost_here = visit.cost, live_here = visit.live;
     for (int op = 0; op < model.num_ops(); ++op) {
       if ((key.forced >= 0 && op != key.forced) || !model.ready(key.done, op)) continue;
       const std::int64_t cost = std::max(cost_here, model.step_cost(key.done, live_here, op));
-      const Key next{key.done.with(op), model.must_follow(key.done, op)};
-      auto [it, inserted] = visits.try_emplace(next, Visit{cost, 0, op, key.forced, false});
-      if (!inserted) {
-        if (it->second.expanded || it->second.cost <= cost) continue;
-        it->second.cost = cost;
-        it->second.last_op = op;
-        it->second.previous_forced = key.forced;
+      const StateKey next{key.done.with(op), model.must_follow(key.done, op)};
+      const auto [found, added] = states.find_or_add(next, State{next, cost, 0, op, key.forced, false});
+      State& state = states[found];
+      if (!added) {
+        if (state.expanded || state.cost <= cost) continue;
+        state.cost = cost;
+        state.last_op = op;
+        state.previous_forced = key.forced;
       }
-      it->second.live = model.live_after(key.done, live_here, op);
-      queue.push(Entry{std::max(cost, floor), next.done.size(), it->second.live, next});
+      state.live = model.live_after(key.done, live_here, op);
+      const std::int64_t priority = std::max({cost, floor, model.remaining_bound(next.done)});
+      queue.push(Entry{priority, next.done.size(), state.live, found});
     }
-    if (visits.size() > options.max_states)
-      throw PeakMemoryError(fmt::format("peak memory: gave up after {} states", visits.size()));
+    if (states.size() > options.max_states)
+      throw PeakMemoryError(fmt::format("peak memory: gave up after {} states", states.size()));
   }
   throw PeakMemoryError("peak memory: the graph has a cycle");
 }

@@ -15,8 +15,8 @@ namespace unas::resources {
 
 struct PeakMemoryOptions {
   bool include_input = false;
-  // The exact search gives up (PeakMemoryError) past this many visited states (~100 bytes
-  // each) rather than exhaust memory; the widest stage the search space allows needs ~10^5.
+  // The exact search gives up (PeakMemoryError) past this many visited states (~70 bytes
+  // each) rather than exhaust memory; ten parallel three-layer branches need under 10^4.
   std::size_t max_states = 10'000'000;
 };
 

@@ -7,11 +7,7 @@
 namespace unas::arch {
 namespace {
 
-using testing::branch;
-using testing::conv;
-using testing::conv1x1;
-using testing::dwconv;
-using testing::serial;
+using namespace unas::testing;
 
 Architecture small() { return Architecture{{serial({conv(3, 8)})}, std::nullopt, {DenseBlock{16}}}; }
 

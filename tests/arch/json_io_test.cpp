@@ -9,11 +9,7 @@
 namespace unas::arch {
 namespace {
 
-using testing::branch;
-using testing::conv;
-using testing::conv1x1;
-using testing::dwconv;
-using testing::serial;
+using namespace unas::testing;
 
 TEST(JsonIo, WritesTheAuthorsDictionaryFormat) {
   const Architecture a{{serial({conv(3, 8, true)}), branch({conv1x1(4), dwconv(5)})}, Pooling{PoolType::kAvg, 2}, {DenseBlock{32}}};

@@ -11,11 +11,7 @@
 namespace unas::arch {
 namespace {
 
-using testing::branch;
-using testing::conv;
-using testing::conv1x1;
-using testing::dwconv;
-using testing::serial;
+using namespace unas::testing;
 
 // The child `m` should make: the parent with exactly the one degree of freedom changed. Parts a
 // morphism draws afresh (a new block, layer, pooling or dense block) are copied from `child`.

@@ -7,16 +7,7 @@
 namespace unas::resources {
 namespace {
 
-using arch::Architecture;
-using arch::DenseBlock;
-using arch::Pooling;
-using arch::PoolType;
-using testing::branch;
-using testing::conv;
-using testing::conv1x1;
-using testing::dwconv;
-using testing::serial;
-using testing::with_prepool;
+using namespace unas::testing;
 
 const TensorShape& out_shape(const LayerGraph& g, const std::string& op) {
   const int id = g.find_op(op);

@@ -8,14 +8,7 @@
 namespace unas::resources {
 namespace {
 
-using arch::Architecture;
-using arch::DenseBlock;
-using arch::Pooling;
-using arch::PoolType;
-using testing::branch;
-using testing::conv;
-using testing::dwconv;
-using testing::serial;
+using namespace unas::testing;
 
 TEST(ModelSizeAndMacs, WorkedExample) {
   const Architecture a{{serial({conv(3, 5)})}, std::nullopt, {}};

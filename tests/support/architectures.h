@@ -4,6 +4,12 @@
 
 namespace unas::testing {
 
+// The value types tests spell out most, so `using namespace unas::testing` brings them along.
+using arch::Architecture;
+using arch::DenseBlock;
+using arch::Pooling;
+using arch::PoolType;
+
 inline arch::ConvLayer conv(int kernel, int filters, bool stride2 = false) {
   return arch::ConvLayer{arch::LayerType::kConv2D, kernel, filters, stride2, false, false, true};
 }
