@@ -9,8 +9,16 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format
   # libraries
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libtorch-dev zlib1g-dev libpng-dev
+  # run: OpenBLAS takes over libblas.so.3 from the reference BLAS (up to 1.5x faster training)
+  libopenblas0-openmp
+  # data: the real Fashion-MNIST (IDX under /usr/share/datasets/fashion-mnist), fonts for the
+  # Chars74K stand-in, and Python with PIL to render it
+  dataset-fashion-mnist fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf python3 python3-pil python3-numpy
   # tests
   libgtest-dev
+  # benchmarks: the same training loop in PyTorch-Python
+  python3-torch
 )
 
 missing=()

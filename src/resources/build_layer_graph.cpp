@@ -139,9 +139,11 @@ class Builder {
   std::optional<std::int64_t> nonzero_weights(const std::string& name, std::int64_t weights) {
     const PrunedLayer* p = find(name);
     if (p == nullptr || !p->nonzero_weights) return std::nullopt;
-    if (*p->nonzero_weights < 0 || *p->nonzero_weights > weights)
-      throw GraphError(fmt::format("pruned layer \"{}\": {} non-zero weights, but it has {}", name, *p->nonzero_weights, weights));
-    return p->nonzero_weights;
+    if (*p->nonzero_weights < 0)
+      throw GraphError(fmt::format("pruned layer \"{}\": {} non-zero weights", name, *p->nonzero_weights));
+    // More non-zeros than the pruned layer has weights: some read input channels the previous
+    // layer lost, and they go with those channels.
+    return std::min(*p->nonzero_weights, weights);
   }
 
   LayerGraph graph_;

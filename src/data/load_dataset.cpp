@@ -1,0 +1,109 @@
+#include "data/load_dataset.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "data/chars74k.h"
+#include "data/cifar_file.h"
+#include "data/idx_file.h"
+#include "data/stratified_split.h"
+
+namespace unas::data {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// "train-images-idx3-ubyte" or the same name with ".gz".
+fs::path find_idx(const fs::path& dir, const std::string& stem) {
+  for (const fs::path& p : {dir / stem, dir / (stem + ".gz")})
+    if (fs::is_regular_file(p)) return p;
+  throw DataError(fmt::format("{}: neither {} nor {}.gz found", dir.string(), stem, stem));
+}
+
+Split read_idx_pair(const fs::path& dir, const std::string& prefix) {
+  const fs::path images_path = find_idx(dir, prefix + "-images-idx3-ubyte");
+  const fs::path labels_path = find_idx(dir, prefix + "-labels-idx1-ubyte");
+  const torch::Tensor images = read_idx(images_path);
+  const torch::Tensor labels = read_idx(labels_path);
+  if (images.dim() != 3 || labels.dim() != 1 || images.size(0) != labels.size(0))
+    throw DataError(fmt::format("{}: expected N×H×W images with N labels in {}", images_path.string(), labels_path.string()));
+  return Split{images.unsqueeze(1), labels.to(torch::kInt64)};
+}
+
+Split select(const Split& s, const torch::Tensor& indices) {
+  return Split{s.images.index_select(0, indices), s.labels.index_select(0, indices)};
+}
+
+// Moves a stratified `count` of `from` into a new split.
+Split carve(Split& from, std::int64_t count, Rng& rng) {
+  const IndexSplit idx = stratified_split(from.labels, count, rng);
+  Split carved = select(from, idx.taken);
+  from = select(from, idx.kept);
+  return carved;
+}
+
+void make_binary(Dataset& d, std::int64_t first_negative_label) {
+  for (Split* s : {&d.train, &d.validation, &d.test}) s->labels = (s->labels < first_negative_label).to(torch::kInt64);
+  d.num_classes = 2;
+}
+
+void check_labels(const Dataset& d) {
+  for (const Split* s : {&d.train, &d.validation, &d.test})
+    if (s->size() > 0 && (s->labels.min().item<std::int64_t>() < 0 || s->labels.max().item<std::int64_t>() >= d.num_classes))
+      throw DataError(fmt::format("{}: labels outside 0..{}", d.name, d.num_classes - 1));
+}
+
+}  // namespace
+
+const std::vector<std::string>& dataset_kinds() {
+  static const std::vector<std::string> kinds = {"mnist", "fashion_mnist", "cifar10", "chars74k"};
+  return kinds;
+}
+
+Dataset load_dataset(const DatasetSpec& spec) {
+  Rng rng(derive_seed(spec.split_seed, 0, "data split"));
+  Dataset d;
+  d.name = spec.kind + (spec.binary ? "_binary" : "");
+  if (spec.kind == "mnist" || spec.kind == "fashion_mnist") {
+    d.train = read_idx_pair(spec.path, "train");
+    d.test = read_idx_pair(spec.path, "t10k");
+    d.validation = carve(d.train, d.train.size() / 10, rng);
+    d.num_classes = 10;
+    d.augmentation.shift_height = d.augmentation.shift_width = 2;
+    d.augmentation.rotation_radians = 0.2;
+    d.augmentation.rotation_probability = 0.3;
+    d.augmentation.flip_left_right = spec.kind == "fashion_mnist";
+    if (spec.binary) make_binary(d, 5);
+  } else if (spec.kind == "cifar10") {
+    std::vector<fs::path> train_files;
+    for (int k = 1; k <= 5; ++k) train_files.push_back(spec.path / fmt::format("data_batch_{}.bin", k));
+    d.train = read_cifar10_batches(train_files);
+    d.test = read_cifar10_batches({spec.path / "test_batch.bin"});
+    d.validation = carve(d.train, d.train.size() / 10, rng);
+    d.num_classes = 10;
+    d.augmentation.shift_height = d.augmentation.shift_width = 4;
+    d.augmentation.flip_left_right = true;
+    if (spec.binary) make_binary(d, 5);
+  } else if (spec.kind == "chars74k") {
+    Split all = read_chars74k(spec.path, spec.image_height, spec.image_width);
+    constexpr std::int64_t kTest = 2000, kValidation = 705;
+    if (all.size() <= kTest + kValidation)
+      throw DataError(fmt::format("{}: {} images, the 2 000/705 test/validation split needs more", spec.path.string(), all.size()));
+    d.test = carve(all, kTest, rng);
+    d.validation = carve(all, kValidation, rng);
+    d.train = all;
+    d.num_classes = 62;
+    d.augmentation.shift_height = spec.image_height / 10;  // ±10 %
+    d.augmentation.shift_width = spec.image_width / 10;
+    if (spec.binary) make_binary(d, 31);
+  } else {
+    throw DataError(fmt::format("unknown data set kind \"{}\" (known: mnist, fashion_mnist, cifar10, chars74k)", spec.kind));
+  }
+  d.input = resources::TensorShape{static_cast<int>(d.train.images.size(2)), static_cast<int>(d.train.images.size(3)),
+                                   static_cast<int>(d.train.images.size(1))};
+  check_labels(d);
+  return d;
+}
+
+}  // namespace unas::data
