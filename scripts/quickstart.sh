@@ -11,7 +11,7 @@ mkdir -p "$out"
 ./build/bin/unas arch random --count 100 --seed 1 --input 48x48x3 --classes 62 >"$out/architectures.json"
 ./build/bin/unas arch stats "$out/architectures.json" --input 48x48x3 --classes 62 >"$out/resources.json"
 ./build/bin/unas arch morph "$out/architectures.json" --seed 1 --log-level warn >"$out/children.json"
-python3 - "$out/resources.json" <<'PY'
+/usr/bin/python3 - "$out/resources.json" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))
 within = [r for r in rows if r["pmu"] <= 10000 and r["model_size"] <= 20000 and r["macs"] <= 1_000_000]

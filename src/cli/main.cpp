@@ -7,10 +7,14 @@
 
 #include "arch/architecture.h"
 #include "cli/arch_command.h"
+#include "cli/data_command.h"
+#include "cli/train_command.h"
 #include "cli/errors.h"
 #include "common/version.h"
 #include "resources/build_layer_graph.h"
 #include "resources/peak_memory.h"
+#include "data/dataset.h"
+#include "train/device.h"
 
 namespace {
 
@@ -38,6 +42,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.parse_complete_callback([&] { configure_logging(log_level); });
   unas::cli::register_arch_command(app);
+  unas::cli::register_data_command(app);
+  unas::cli::register_train_command(app);
+  unas::train::tune_allocator_for_training();
 
   try {
     app.parse(argc, argv);
@@ -54,6 +61,8 @@ int main(int argc, char** argv) {
   } catch (const unas::arch::ArchitectureError& e) {
     return fail(unas::cli::kExitBadInput, e.what());
   } catch (const unas::resources::GraphError& e) {
+    return fail(unas::cli::kExitBadInput, e.what());
+  } catch (const unas::data::DataError& e) {
     return fail(unas::cli::kExitBadInput, e.what());
   } catch (const std::exception& e) {
     return fail(unas::cli::kExitFailure, e.what());

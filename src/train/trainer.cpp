@@ -112,6 +112,9 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
     const double val_error = error_rate(model, data.validation, data.num_classes, config.batch_size, device, channels_last);
     result.val_curve.push_back(val_error);
     if (epoch >= first_counted_epoch) best = std::min(best, val_error);
+    if (config.on_epoch)
+      config.on_epoch(EpochReport{epoch + 1, config.epochs, val_error, pruner ? pruner->sparsity() : 0.0,
+                                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()});
   }
   result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   result.samples_per_second = result.train_seconds > 0 ? static_cast<double>(samples) / result.train_seconds : 0.0;

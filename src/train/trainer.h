@@ -3,6 +3,7 @@
 // best after pruning ended, or over all epochs), test error, the validation curve, timings and,
 // with pruning, what survived.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,15 @@
 
 namespace unas::train {
 
+// What the trainer reports after each epoch, for progress lines.
+struct EpochReport {
+  int epoch = 0;  // 1-based
+  int epochs = 0;
+  double val_error = 1.0;
+  double sparsity = 0.0;
+  double seconds = 0.0;  // since training started
+};
+
 struct TrainConfig {
   OptimizerConfig optimizer;
   int epochs = 1;
@@ -25,6 +35,7 @@ struct TrainConfig {
   std::optional<PruningConfig> pruning;
   std::string device = "auto";  // "auto" (GPU of the local rank if any), "cpu", "cuda:N"
   bool channels_last = true;     // measured ~1.7x faster on CPU for these models
+  std::function<void(const EpochReport&)> on_epoch;  // optional
 };
 
 struct TrainResult {
