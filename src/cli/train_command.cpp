@@ -34,6 +34,7 @@ struct TrainOptions {
   int threads = 1;
   std::uint64_t seed = 0;
   std::string device = "auto";
+  std::string memory_format = "auto";
   std::string prune = "none";
   double sparsity = 0.5;
   std::string prune_epochs = "1:1";
@@ -90,6 +91,7 @@ void run_train(const TrainOptions& o) {
   config.dropout = o.dropout;
   config.threads = o.threads;
   config.device = o.device;
+  config.memory_format = o.memory_format;
   if (o.prune != "none") config.pruning = parse_pruning(o);
   const data::Dataset data = data::load_dataset(o.dataset.spec());
   spdlog::info("{}: {} train / {} validation / {} test images, {} classes", data.name, data.train.size(),
@@ -148,6 +150,8 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--threads", o->threads, "CPU threads")->check(CLI::Range(1, 1024))->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of initialisation, data order and augmentation")->capture_default_str();
   cmd->add_option("--device", o->device, "auto (the local rank's GPU if any), cpu, cuda:N")->capture_default_str();
+  cmd->add_option("--memory-format", o->memory_format, "CPU memory format (auto picks the faster one measured here)")
+      ->check(CLI::IsMember({"auto", "channels_last", "nchw"}))->capture_default_str();
   cmd->add_option("--prune", o->prune, "DPF pruning")->check(CLI::IsMember({"none", "structured", "unstructured"}))->capture_default_str();
   cmd->add_option("--sparsity", o->sparsity, "Target sparsity with --prune")->check(CLI::Range(0.0, 0.999))->capture_default_str();
   cmd->add_option("--prune-epochs", o->prune_epochs, "1-based START:FINISH epochs of the pruning schedule")->capture_default_str();

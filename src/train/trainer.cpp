@@ -9,6 +9,7 @@
 #include "common/rng.h"
 #include "data/augmentation.h"
 #include "train/candidate_model.h"
+#include "resources/macs.h"
 #include "train/device.h"
 
 namespace unas::train {
@@ -58,13 +59,22 @@ void to_channels_last(torch::nn::Module& module) {
     if (p.dim() == 4) p.set_data(p.to(p.options(), false, false, torch::MemoryFormat::ChannelsLast));
 }
 
+bool use_channels_last(const TrainConfig& config, const resources::LayerGraph& graph, torch::Device device) {
+  if (!device.is_cpu() || config.memory_format == "nchw") return false;
+  if (config.memory_format == "channels_last") return true;
+  if (config.memory_format != "auto")
+    throw TrainingFailure("memory format \"" + config.memory_format + "\" is not one of auto, channels_last, nchw");
+  constexpr std::int64_t kSmallModelMacs = 1'000'000;
+  return config.threads == 1 || resources::macs(graph) >= kSmallModelMacs;
+}
+
 TrainResult train(const arch::Architecture& arch, const data::Dataset& data, const TrainConfig& config, std::uint64_t seed,
                   double target_sparsity) {
   torch::set_num_threads(config.threads);
   torch::manual_seed(derive_seed(seed, 0, "torch init"));
   const torch::Device device = resolve_device(config.device);
-  const bool channels_last = config.channels_last && device.is_cpu();
   const resources::LayerGraph graph = resources::build_layer_graph(arch, data.input, data.num_classes);
+  const bool channels_last = use_channels_last(config, graph, device);
   CandidateModel model(graph, config.dropout);
   model->to(device);
   if (channels_last) to_channels_last(*model);

@@ -34,7 +34,10 @@ struct TrainConfig {
   int threads = 1;  // CPU threads of this process
   std::optional<PruningConfig> pruning;
   std::string device = "auto";  // "auto" (GPU of the local rank if any), "cpu", "cuda:N"
-  bool channels_last = true;     // measured ~1.7x faster on CPU for these models
+  // CPU memory format: "auto", "channels_last" or "nchw". Measured here (bench/train_bench.sh):
+  // channels-last is faster at one thread for every reference candidate, and at two threads
+  // for all but the tiny one (< 1 M MACs), where NCHW won by ~1.3x; "auto" follows that.
+  std::string memory_format = "auto";
   std::function<void(const EpochReport&)> on_epoch;  // optional
 };
 
