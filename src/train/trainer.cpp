@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
 #include "common/rng.h"
 #include "data/augmentation.h"
@@ -21,9 +22,12 @@ torch::Device resolve_device(const std::string& name) {
   return torch::Device(name);
 }
 
-// Float [0, 1] images of the given rows, on the device, in the model's memory format.
-torch::Tensor batch_images(const data::Split& split, const torch::Tensor& rows, torch::Device device, bool channels_last) {
+// Float [0, 1] images of the given rows, augmented if asked, on the device, in the model's
+// memory format.
+torch::Tensor batch_images(const data::Split& split, const torch::Tensor& rows, torch::Device device, bool channels_last,
+                           const data::Augmentation* augmentation = nullptr, Rng* rng = nullptr) {
   torch::Tensor x = split.images.index_select(0, rows).to(torch::kFloat32).div_(255.0f);
+  if (augmentation != nullptr && augmentation->any()) x = data::augment(x, *augmentation, *rng);
   x = x.to(device);
   return channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
 }
@@ -82,8 +86,9 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
   DecoupledOptimizer optimizer(model->parameters(), config.optimizer);
   std::optional<DpfPruner> pruner;
   if (config.pruning && target_sparsity > 0.0) pruner.emplace(model->prunable_weights(), *config.pruning, target_sparsity);
-  // With pruning, only epochs after it ended count towards the validation error.
-  const int first_counted_epoch = pruner ? config.pruning->finish_epoch : 0;
+  // With pruning, only epochs after it ended count towards the validation error (the authors'
+  // rule); when it ends in the last epoch, that epoch, already at the full target, counts.
+  const int first_counted_epoch = pruner ? std::min(config.pruning->finish_epoch, config.epochs - 1) : 0;
 
   Rng rng(derive_seed(seed, 0, "train order"));
   TrainResult result;
@@ -96,15 +101,12 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
     optimizer.start_epoch(epoch);
     if (pruner) pruner->start_epoch(epoch);
     std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    std::iota(order.begin(), order.end(), std::int64_t{0});
     for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.index(i)]);
     const torch::Tensor shuffled = torch::tensor(order, torch::kInt64);
     for (std::int64_t start = 0; start < n; start += config.batch_size) {
       const torch::Tensor rows = shuffled.slice(0, start, std::min(start + config.batch_size, n));
-      torch::Tensor x = data.train.images.index_select(0, rows).to(torch::kFloat32).div_(255.0f);
-      if (data.augmentation.any()) x = data::augment(x, data.augmentation, rng);
-      x = x.to(device);
-      if (channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+      const torch::Tensor x = batch_images(data.train, rows, device, channels_last, &data.augmentation, &rng);
       const torch::Tensor y = data.train.labels.index_select(0, rows).to(device);
 
       if (pruner) pruner->before_batch();

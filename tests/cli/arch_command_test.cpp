@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -26,14 +28,8 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-class ArchCommand : public ::testing::Test {
+class ArchCommand : public unas::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("unas_cli_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   fs::path write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name) << text;
@@ -47,7 +43,6 @@ class ArchCommand : public ::testing::Test {
     return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "out"), slurp(dir_ / "err")};
   }
 
-  fs::path dir_;
 };
 
 TEST_F(ArchCommand, RandomStatsAndMorphCompose) {

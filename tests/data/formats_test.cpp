@@ -11,20 +11,14 @@
 #include "data/idx_file.h"
 #include "data/png_file.h"
 
+#include "support/temp_dir.h"
+
 namespace unas::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-class Formats : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("unas_formats_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+class Formats : public unas::testing::TempDirTest {};
 
 std::string error_of(const std::function<void()>& f) {
   try {

@@ -11,18 +11,15 @@
 #include "data/idx_file.h"
 #include "data/png_file.h"
 
+#include "support/temp_dir.h"
+
 namespace unas::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-class LoadDataset : public ::testing::Test {
+class LoadDataset : public unas::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("unas_load_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // 200 training and 50 test images of 10 balanced classes, pixel (0,0) = label.
   fs::path write_mnist_like(bool gzip) {
@@ -39,7 +36,6 @@ class LoadDataset : public ::testing::Test {
     return d;
   }
 
-  fs::path dir_;
 };
 
 void expect_stratified(const Split& s, int classes) {

@@ -111,6 +111,16 @@ TEST(Trainer, StructuredPruningShrinksTheResourceFigures) {
   EXPECT_EQ(after.model_size_bytes, expected);
 }
 
+TEST(Trainer, PruningThatEndsInTheLastEpochCountsThatEpoch) {
+  TrainConfig config = quick_config();
+  config.epochs = 2;
+  config.pruning = PruningConfig{true, 1, 2, 16};
+  const TrainResult r = train_candidate(pruning_cnn(), fashion_subset(), config, 3, 0.3);
+  ASSERT_EQ(r.val_curve.size(), 2U);
+  EXPECT_EQ(r.val_error, r.val_curve[1]);
+  EXPECT_LT(r.val_error, 0.9);
+}
+
 TEST(Trainer, DivergenceIsATypedFailure) {
   TrainConfig config = quick_config();
   config.optimizer.schedule = {{0, 1e12}};
