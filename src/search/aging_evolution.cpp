@@ -1,0 +1,61 @@
+#include "search/aging_evolution.h"
+
+#include <algorithm>
+
+#include "arch/morphism.h"
+#include "arch/random_architecture.h"
+#include "search/scalarisation.h"
+
+namespace unas::search {
+
+std::uint64_t training_seed(const SearchSettings& settings, std::int64_t id) {
+  return derive_seed(settings.seed, static_cast<std::uint64_t>(id), "train");
+}
+
+Candidate random_candidate(const SearchSettings& settings, std::int64_t id, Rng& rng) {
+  Candidate c;
+  c.id = id;
+  c.architecture = arch::random_architecture(rng);
+  if (settings.sparsity) c.sparsity = rng.uniform(settings.sparsity->min, settings.sparsity->max);
+  c.seed = training_seed(settings, id);
+  return c;
+}
+
+AgingEvolution::AgingEvolution(SearchSettings settings) : settings_(std::move(settings)) {}
+
+Candidate AgingEvolution::propose(std::int64_t id) {
+  Rng rng(derive_seed(settings_.seed, static_cast<std::uint64_t>(id), "propose"));
+  // Random while the initial population is being made, and whenever no candidate has
+  // succeeded yet (there is nothing to evolve).
+  if (id < settings_.initial_population || population_.empty()) return random_candidate(settings_, id, rng);
+
+  const Scalarisation scalarisation = Scalarisation::draw(rng);
+  const Evaluated* best = nullptr;
+  double best_goal = 0.0;
+  for (std::int64_t k = 0; k < settings_.sample; ++k) {
+    const Evaluated& member = population_[rng.index(population_.size())];
+    const double goal = scalarisation.goal(member.objectives, settings_.bounds);
+    if (best == nullptr || goal < best_goal) {
+      best = &member;
+      best_goal = goal;
+    }
+  }
+  Candidate child;
+  child.id = id;
+  child.parent_id = best->candidate.id;
+  child.architecture = arch::random_child(best->candidate.architecture, rng).architecture;
+  if (settings_.sparsity) {
+    const double inherited = best->candidate.sparsity.value_or(settings_.sparsity->min) + rng.normal(0.0, 0.05);
+    child.sparsity = std::clamp(inherited, settings_.sparsity->min, settings_.sparsity->max);
+  }
+  child.seed = training_seed(settings_, id);
+  return child;
+}
+
+void AgingEvolution::observe(const Evaluated& result) {
+  if (!result.ok) return;  // a failed candidate is never a parent
+  population_.push_back(result);
+  while (static_cast<std::int64_t>(population_.size()) > settings_.population) population_.pop_front();
+}
+
+}  // namespace unas::search

@@ -1,0 +1,26 @@
+#pragma once
+// What the search proposes and what it learns back.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "arch/architecture.h"
+#include "search/objectives.h"
+
+namespace unas::search {
+
+struct Candidate {
+  std::int64_t id = 0;
+  std::int64_t parent_id = -1;  // -1 for a random (initial or random-search) candidate
+  arch::Architecture architecture;
+  std::optional<double> sparsity;  // target sparsity when the experiment prunes
+  std::uint64_t seed = 0;          // training seed
+};
+
+struct Evaluated {
+  Candidate candidate;
+  bool ok = false;          // false: training failed (never a parent)
+  Objectives objectives;    // of the pruned model when pruning
+};
+
+}  // namespace unas::search
