@@ -10,13 +10,14 @@ PACKAGES=(
   # libraries
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libtorch-dev zlib1g-dev libpng-dev
+  libhdf5-dev libopenmpi-dev openmpi-bin libtomlplusplus-dev
   # run: OpenBLAS takes over libblas.so.3 from the reference BLAS (up to 1.5x faster training)
   libopenblas0-openmp
   # data: the real Fashion-MNIST (IDX under /usr/share/datasets/fashion-mnist), fonts for the
   # Chars74K stand-in, and Python with PIL to render it
   dataset-fashion-mnist fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf python3 python3-pil python3-numpy
-  # tests
-  libgtest-dev
+  # tests (and the analysis): read results files from Python
+  libgtest-dev python3-h5py
   # benchmarks: the same training loop in PyTorch-Python
   python3-torch
 )

@@ -1,0 +1,64 @@
+#pragma once
+// What a results file holds, as plain values. The HDF5 layout is in results_file.h.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace unas::store {
+
+inline constexpr double kNoSparsity = std::numeric_limits<double>::quiet_NaN();
+
+// Describes the run; written once, when the file is created.
+struct RunInfo {
+  std::string experiment_name;
+  std::string experiment_toml;  // the resolved experiment (extends and --set applied)
+  std::string config_digest;    // a resumed run must have the same
+  std::string unas_version;
+  std::string hostname;
+  std::string started_at;       // ISO 8601, UTC
+  std::uint64_t seed = 0;
+  std::int64_t rounds = 0;
+  int mpi_size = 1;
+};
+
+// A candidate handed to a trainer. Rows without a matching CandidateRecord were in flight
+// when the run stopped, and are issued again, unchanged, on resume.
+struct ProposalRecord {
+  std::int64_t id = 0;
+  std::int64_t parent_id = -1;
+  std::string architecture;  // µNAS JSON
+  double sparsity = kNoSparsity;
+  std::uint64_t seed = 0;
+  double issued_at = 0.0;    // Unix seconds
+};
+
+// A finished candidate.
+struct CandidateRecord {
+  std::int64_t id = 0;
+  std::int64_t parent_id = -1;
+  std::int32_t rank = 0;       // the MPI rank that trained it
+  std::string outcome = "ok";  // "ok" or "failed"
+  std::string failure;         // the reason, when failed
+  std::string architecture;    // µNAS JSON
+  double sparsity = kNoSparsity;
+  std::uint64_t seed = 0;
+  double val_error = 1.0;
+  double test_error = 1.0;
+  std::int64_t pmu = 0, model_size = 0, macs = 0;                       // bytes, bytes, count
+  std::int64_t pmu_pruned = 0, model_size_pruned = 0, macs_pruned = 0;  // equal to the above without pruning
+  std::string val_curve = "[]";      // JSON array of the validation error after each epoch
+  std::string pruned_layers = "{}";  // JSON {op: {"kept": n, "nonzero": n}}
+  double train_seconds = 0.0;
+  double issued_at = 0.0, finished_at = 0.0;  // Unix seconds
+
+  bool ok() const { return outcome == "ok"; }
+};
+
+struct ResultsContents {
+  RunInfo info;
+  std::vector<ProposalRecord> proposals;    // in issue order
+  std::vector<CandidateRecord> candidates;  // in completion order
+};
+
+}  // namespace unas::store

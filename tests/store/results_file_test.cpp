@@ -1,0 +1,195 @@
+#include "store/results_file.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "common/rng.h"
+#include "support/temp_dir.h"
+
+namespace unas::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+RunInfo info() {
+  RunInfo i;
+  i.experiment_name = "tiny";
+  i.experiment_toml = "name = \"tiny\"\nseed = 3\n";
+  i.config_digest = "abc123";
+  i.unas_version = "0.1.0";
+  i.hostname = "node1";
+  i.started_at = "2026-11-21T10:00:00Z";
+  i.seed = 3;
+  i.rounds = 40;
+  i.mpi_size = 3;
+  return i;
+}
+
+CandidateRecord candidate(std::int64_t id) {
+  CandidateRecord r;
+  r.id = id;
+  r.parent_id = id - 1;
+  r.rank = static_cast<std::int32_t>(1 + id % 2);
+  r.outcome = id % 5 == 4 ? "failed" : "ok";
+  r.failure = id % 5 == 4 ? "loss became nan in epoch 1" : "";
+  r.architecture = std::string(R"({"conv_blocks":[],"id":)") + std::to_string(id) + "}";
+  r.sparsity = id % 2 ? 0.25 : kNoSparsity;
+  r.seed = 1000 + static_cast<std::uint64_t>(id);
+  r.val_error = 0.01 * static_cast<double>(id);
+  r.test_error = 0.02 * static_cast<double>(id);
+  r.pmu = 100 + id;
+  r.model_size = 200 + id;
+  r.macs = 300 + id;
+  r.pmu_pruned = 50 + id;
+  r.model_size_pruned = 60 + id;
+  r.macs_pruned = 70 + id;
+  r.val_curve = "[0.9,0.5]";
+  r.pruned_layers = R"({"b0.l0.conv":{"kept":3}})";
+  r.train_seconds = 1.5;
+  r.issued_at = 10.0 + static_cast<double>(id);
+  r.finished_at = 20.0 + static_cast<double>(id);
+  return r;
+}
+
+void expect_same(const CandidateRecord& a, const CandidateRecord& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.parent_id, b.parent_id);
+  EXPECT_EQ(a.rank, b.rank);
+  EXPECT_EQ(a.outcome, b.outcome);
+  EXPECT_EQ(a.failure, b.failure);
+  EXPECT_EQ(a.architecture, b.architecture);
+  EXPECT_EQ(std::isnan(a.sparsity), std::isnan(b.sparsity));
+  if (!std::isnan(a.sparsity)) {
+    EXPECT_EQ(a.sparsity, b.sparsity);
+  }
+  EXPECT_EQ(a.seed, b.seed);
+  EXPECT_EQ(a.val_error, b.val_error);
+  EXPECT_EQ(a.test_error, b.test_error);
+  EXPECT_EQ(std::tie(a.pmu, a.model_size, a.macs, a.pmu_pruned, a.model_size_pruned, a.macs_pruned),
+            std::tie(b.pmu, b.model_size, b.macs, b.pmu_pruned, b.model_size_pruned, b.macs_pruned));
+  EXPECT_EQ(a.val_curve, b.val_curve);
+  EXPECT_EQ(a.pruned_layers, b.pruned_layers);
+  EXPECT_EQ(a.finished_at, b.finished_at);
+}
+
+class ResultsFileTest : public unas::testing::TempDirTest {};
+
+TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
+  const fs::path path = dir_ / "results" / "tiny.h5";
+  {
+    ResultsFile file = ResultsFile::create(path, info());
+    for (std::int64_t id = 0; id < 10; ++id) {
+      file.append(ProposalRecord{id, id - 1, "{}", 0.5, 7, 1.0 * static_cast<double>(id)});
+      file.append(candidate(id));
+    }
+  }
+  const ResultsContents c = ResultsFile::read(path);
+  EXPECT_EQ(c.info.experiment_name, "tiny");
+  EXPECT_EQ(c.info.experiment_toml, info().experiment_toml);
+  EXPECT_EQ(c.info.seed, 3U);
+  EXPECT_EQ(c.info.rounds, 40);
+  EXPECT_EQ(c.info.mpi_size, 3);
+  ASSERT_EQ(c.proposals.size(), 10U);
+  EXPECT_EQ(c.proposals[9].issued_at, 9.0);
+  ASSERT_EQ(c.candidates.size(), 10U);
+  for (std::int64_t id = 0; id < 10; ++id) expect_same(c.candidates[static_cast<std::size_t>(id)], candidate(id));
+  EXPECT_FALSE(fs::exists(path.string() + ".creating"));
+
+  ResultsFile again = ResultsFile::reopen(path);  // after a clean close
+  again.append(candidate(10));
+  EXPECT_EQ(ResultsFile::read(path).candidates.size(), 11U);
+}
+
+TEST_F(ResultsFileTest, ClearErrorsForBadFilesAndFields) {
+  const auto message = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const StoreError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const fs::path garbage = dir_ / "garbage.h5";
+  std::ofstream(garbage) << "this is not HDF5";
+  EXPECT_EQ(message([&] { ResultsFile::read(garbage); }),
+            garbage.string() + ": not a readable HDF5 results file (corrupt, or not written by unas)");
+  EXPECT_EQ(message([&] { ResultsFile::reopen(garbage); }),
+            garbage.string() + ": not a readable HDF5 results file (corrupt, or not written by unas)");
+  EXPECT_EQ(message([&] { ResultsFile::read(dir_ / "none.h5"); }), (dir_ / "none.h5").string() + ": no such results file");
+
+  const fs::path path = dir_ / "x.h5";
+  ResultsFile file = ResultsFile::create(path, info());
+  EXPECT_EQ(message([&] { ResultsFile::create(path, info()); }), path.string() + ": already exists");
+  CandidateRecord huge = candidate(0);
+  huge.architecture.assign(9000, 'x');
+  EXPECT_EQ(message([&] { file.append(huge); }), "architecture: 9000 bytes, the field holds at most 8191");
+
+  // A results file cut short (a full disk, a bad copy) is reported, not crashed on.
+  for (std::int64_t id = 0; id < 40; ++id) file.append(candidate(id));
+  const fs::path cut = dir_ / "cut.h5";
+  fs::copy_file(path, cut);
+  fs::resize_file(cut, fs::file_size(cut) / 3);
+  EXPECT_NE(message([&] { ResultsFile::read(cut); }).find(cut.string() + ": "), std::string::npos);
+}
+
+// A writer process appends rows as fast as it can and reports each flushed id on a pipe; it is
+// killed with SIGKILL at random moments. Every reported row must survive, identical, and the
+// file must take new rows after reopening. Meanwhile the parent reads the file as it grows.
+TEST_F(ResultsFileTest, SigkillAtAnyMomentLosesNoFlushedRow) {
+  const fs::path path = dir_ / "killed.h5";
+  ResultsFile::create(path, info());
+  Rng rng(11);
+  std::int64_t next = 0;
+  for (int trial = 0; trial < 8; ++trial) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      close(fds[0]);
+      ResultsFile file = ResultsFile::reopen(path);
+      for (std::int64_t id = next;; ++id) {
+        file.append(ProposalRecord{id, -1, "{}", kNoSparsity, 1, 0.0});
+        file.append(candidate(id));
+        if (write(fds[1], &id, sizeof id) != sizeof id) _exit(1);
+      }
+    }
+    close(fds[1]);
+    std::int64_t acknowledged = next - 1, id = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(rng.uniform_int(30, 400));
+    bool read_while_writing = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (read(fds[0], &id, sizeof id) == sizeof id) acknowledged = id;
+      if (!read_while_writing && acknowledged > next + 3) {
+        EXPECT_GE(ResultsFile::read(path).candidates.size(), static_cast<std::size_t>(next + 3));
+        read_while_writing = true;
+      }
+    }
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    while (read(fds[0], &id, sizeof id) == sizeof id) acknowledged = id;
+    close(fds[0]);
+
+    const ResultsContents c = ResultsFile::read(path);
+    ASSERT_GE(static_cast<std::int64_t>(c.candidates.size()), acknowledged + 1) << "trial " << trial;
+    ASSERT_LE(static_cast<std::int64_t>(c.candidates.size()), acknowledged + 2);  // at most the row in flight
+    for (std::size_t k = 0; k < c.candidates.size(); ++k) {
+      ASSERT_EQ(c.candidates[k].id, static_cast<std::int64_t>(k));
+      expect_same(c.candidates[k], candidate(static_cast<std::int64_t>(k)));
+    }
+    next = static_cast<std::int64_t>(c.candidates.size());
+    // Rows after the last full candidate (a proposal without its candidate) do not matter here.
+  }
+  ResultsFile file = ResultsFile::reopen(path);
+  file.append(candidate(next));
+  EXPECT_EQ(ResultsFile::read(path).candidates.back().id, next);
+}
+
+}  // namespace
+}  // namespace unas::store
