@@ -8,6 +8,7 @@
 #include "arch/architecture.h"
 #include "cli/arch_command.h"
 #include "cli/data_command.h"
+#include "cli/run_command.h"
 #include "cli/train_command.h"
 #include "cli/errors.h"
 #include "common/version.h"
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
   unas::cli::register_arch_command(app);
   unas::cli::register_data_command(app);
   unas::cli::register_train_command(app);
+  int exit_code = 0;
+  unas::cli::register_run_commands(app, exit_code);
   unas::train::tune_allocator_for_training();
 
   try {
@@ -67,5 +70,5 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(unas::cli::kExitFailure, e.what());
   }
-  return 0;
+  return exit_code;
 }

@@ -8,6 +8,8 @@
 #include "data/idx_file.h"
 #include "data/stratified_split.h"
 
+#include <algorithm>
+
 namespace unas::data {
 
 namespace {
@@ -54,7 +56,46 @@ void check_labels(const Dataset& d) {
       throw DataError(fmt::format("{}: labels outside 0..{}", d.name, d.num_classes - 1));
 }
 
+std::vector<fs::path> cifar_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  for (int k = 1; k <= 5; ++k) files.push_back(dir / fmt::format("data_batch_{}.bin", k));
+  files.push_back(dir / "test_batch.bin");
+  return files;
+}
+
+void check_kind(const std::string& kind) {
+  const auto& kinds = dataset_kinds();
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+    throw DataError(fmt::format("unknown data set kind \"{}\" (known: mnist, fashion_mnist, cifar10, chars74k)", kind));
+}
+
 }  // namespace
+
+int dataset_classes(const DatasetSpec& spec) {
+  check_kind(spec.kind);
+  if (spec.binary) return 2;
+  return spec.kind == "chars74k" ? 62 : 10;
+}
+
+resources::TensorShape dataset_input(const DatasetSpec& spec) {
+  check_kind(spec.kind);
+  if (spec.kind == "cifar10") return {32, 32, 3};
+  if (spec.kind == "chars74k") return {spec.image_height, spec.image_width, 3};
+  return {28, 28, 1};
+}
+
+void check_dataset_files(const DatasetSpec& spec) {
+  check_kind(spec.kind);
+  if (spec.kind == "mnist" || spec.kind == "fashion_mnist") {
+    for (const char* stem : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
+      find_idx(spec.path, stem);
+  } else if (spec.kind == "cifar10") {
+    for (const fs::path& f : cifar_files(spec.path))
+      if (!fs::is_regular_file(f)) throw DataError(fmt::format("{}: missing CIFAR-10 batch file", f.string()));
+  } else if (!fs::is_directory(spec.path / kChars74kImageDir)) {
+    throw DataError(fmt::format("{}: no such directory (expected the Chars74K EnglishImg layout)", (spec.path / kChars74kImageDir).string()));
+  }
+}
 
 const std::vector<std::string>& dataset_kinds() {
   static const std::vector<std::string> kinds = {"mnist", "fashion_mnist", "cifar10", "chars74k"};
@@ -76,10 +117,10 @@ Dataset load_dataset(const DatasetSpec& spec) {
     d.augmentation.flip_left_right = spec.kind == "fashion_mnist";
     if (spec.binary) make_binary(d, 5);
   } else if (spec.kind == "cifar10") {
-    std::vector<fs::path> train_files;
-    for (int k = 1; k <= 5; ++k) train_files.push_back(spec.path / fmt::format("data_batch_{}.bin", k));
-    d.train = read_cifar10_batches(train_files);
-    d.test = read_cifar10_batches({spec.path / "test_batch.bin"});
+    std::vector<fs::path> files = cifar_files(spec.path);
+    d.test = read_cifar10_batches({files.back()});
+    files.pop_back();
+    d.train = read_cifar10_batches(files);
     d.validation = carve(d.train, d.train.size() / 10, rng);
     d.num_classes = 10;
     d.augmentation.shift_height = d.augmentation.shift_width = 4;
@@ -98,7 +139,7 @@ Dataset load_dataset(const DatasetSpec& spec) {
     d.augmentation.shift_width = spec.image_width / 10;
     if (spec.binary) make_binary(d, 31);
   } else {
-    throw DataError(fmt::format("unknown data set kind \"{}\" (known: mnist, fashion_mnist, cifar10, chars74k)", spec.kind));
+    check_kind(spec.kind);
   }
   d.input = resources::TensorShape{static_cast<int>(d.train.images.size(2)), static_cast<int>(d.train.images.size(3)),
                                    static_cast<int>(d.train.images.size(1))};

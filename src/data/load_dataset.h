@@ -29,4 +29,11 @@ Dataset load_dataset(const DatasetSpec& spec);
 // The names load_dataset() knows.
 const std::vector<std::string>& dataset_kinds();
 
+// Classes and image shape of a data set, known without reading it.
+int dataset_classes(const DatasetSpec& spec);
+resources::TensorShape dataset_input(const DatasetSpec& spec);
+
+// Cheaply checks that the files load_dataset() reads are there (no decoding). Throws DataError.
+void check_dataset_files(const DatasetSpec& spec);
+
 }  // namespace unas::data

@@ -150,11 +150,20 @@ Hid file_access() {
   return fapl;
 }
 
+// Variable-length UTF-8, so that h5py gives str, not bytes.
+Hid text_type() {
+  Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(t.get(), H5T_VARIABLE);
+  H5Tset_cset(t.get(), H5T_CSET_UTF8);
+  return t;
+}
+
 void write_attribute(hid_t file, const char* name, const std::string& value) {
-  const Hid type = string_type(value.size() + 1);
+  const Hid type = text_type();
   const Hid space(H5Screate(H5S_SCALAR), H5Sclose);
   const Hid attr(H5Acreate2(file, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-  H5Awrite(attr.get(), type.get(), value.c_str());
+  const char* text = value.c_str();
+  H5Awrite(attr.get(), type.get(), &text);
 }
 
 template <typename T>
@@ -166,10 +175,11 @@ void write_attribute(hid_t file, const char* name, T value, hid_t type) {
 
 std::string read_string_attribute(hid_t file, const char* name, const fs::path& path) {
   const Hid attr = checked(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, path, "not a unas results file (attributes missing)");
-  const Hid type(H5Aget_type(attr.get()), H5Tclose);
-  std::string value(H5Tget_size(type.get()), '\0');
-  H5Aread(attr.get(), type.get(), value.data());
-  value.resize(strnlen(value.data(), value.size()));
+  const Hid type = text_type();
+  char* text = nullptr;
+  check(H5Aread(attr.get(), type.get(), &text), path, "not a unas results file (unreadable attribute)");
+  std::string value = text != nullptr ? text : "";
+  H5free_memory(text);
   return value;
 }
 

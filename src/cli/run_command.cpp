@@ -1,0 +1,173 @@
+#include "cli/run_command.h"
+
+#define OMPI_SKIP_MPICXX 1
+#include <fmt/format.h>
+#include <mpi.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+#include <toml++/toml.h>
+
+#include "cli/errors.h"
+#include "run/master.h"
+#include "run/signals.h"
+#include "search/pareto.h"
+#include "store/results_file.h"
+
+namespace unas::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string file;
+  std::vector<std::string> sets;
+  bool resume = false;
+};
+
+// Loads and checks the experiment on every rank, so that a bad file stops all of them cleanly;
+// only rank 0 says why.
+std::optional<run::ExperimentConfig> load_everywhere(const RunOptions& o, int rank) {
+  std::optional<run::ExperimentConfig> config;
+  std::string error;
+  try {
+    config = run::load_experiment(o.file, o.sets);
+    if (rank == 0) run::check_environment(*config);
+  } catch (const run::ConfigError& e) {
+    error = e.what();
+  }
+  int ok = error.empty() ? 1 : 0;
+  MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (!ok && rank == 0) std::cerr << "unas: error: " << error << "\n";
+  return ok ? config : std::nullopt;
+}
+
+int run_experiment(const RunOptions& o) {
+  MPI_Init(nullptr, nullptr);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  spdlog::set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S] [rank {}] [%^%l%$] %v", rank));
+  run::install_stop_handlers();
+
+  const auto config = load_everywhere(o, rank);
+  if (!config) {
+    MPI_Finalize();
+    return kExitBadInput;
+  }
+  int code = 0;
+  if (rank > 0) {
+    run::run_worker(*config, rank);
+  } else {
+    std::unique_ptr<run::WorkerPool> pool;
+    if (size == 1)
+      pool = std::make_unique<run::InProcessPool>(*config);
+    else
+      pool = run::make_mpi_pool(size);
+    try {
+      code = run::run_master(*config, *pool, run::MasterOptions{o.resume, size});
+    } catch (const run::ConfigError& e) {
+      std::cerr << "unas: error: " << e.what() << "\n";
+      code = kExitBadInput;
+    } catch (const std::exception& e) {
+      std::cerr << "unas: error: " << e.what() << "\n";
+      code = kExitFailure;
+    }
+    // Trainers still busy (a stop signal, an error) cannot be told to stop: end the whole job.
+    if (size > 1 && (code != 0 || pool->busy() > 0)) MPI_Abort(MPI_COMM_WORLD, code);
+  }
+  MPI_Finalize();
+  return code;
+}
+
+void check_experiment(const RunOptions& o) {
+  try {
+    const run::ExperimentConfig c = run::load_experiment(o.file, o.sets);
+    run::check_environment(c);
+    std::cout << c.resolved_toml << "\n";
+    std::cerr << fmt::format("{}: ok ({} rounds of {}, results in {})\n", o.file, c.search.rounds, c.search.algorithm,
+                             c.results.string());
+  } catch (const run::ConfigError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::string bound_text(const toml::table& bounds, const char* key, const char* unit) {
+  const auto v = bounds[key].value<double>();
+  return v ? fmt::format("{} <= {}{}", key, *v, unit) : fmt::format("{} unbounded", key);
+}
+
+void inspect(const std::string& path) {
+  store::ResultsContents c;
+  try {
+    c = store::ResultsFile::read(path);
+  } catch (const store::StoreError& e) {
+    throw UsageError(e.what());
+  }
+  const auto& i = c.info;
+  std::size_t ok = 0;
+  for (const auto& r : c.candidates) ok += r.ok();
+  std::cout << fmt::format("{}: experiment {} (unas {}, started {} on {}, {} ranks, seed {})\n", path, i.experiment_name,
+                           i.unas_version, i.started_at, i.hostname, i.mpi_size, i.seed);
+  std::cout << fmt::format("progress: {}/{} finished ({} ok, {} failed); {} proposed and not finished\n",
+                           c.candidates.size(), i.rounds, ok, c.candidates.size() - ok,
+                           c.proposals.size() - c.candidates.size());
+  const toml::table experiment = toml::parse(i.experiment_toml);
+  const toml::table bounds = experiment["bounds"].as_table() ? *experiment["bounds"].as_table() : toml::table{};
+  std::cout << fmt::format("bounds: {}, {}, {}, {}\n", bound_text(bounds, "error", ""), bound_text(bounds, "peak_memory", " B"),
+                           bound_text(bounds, "model_size", " B"), bound_text(bounds, "macs", ""));
+
+  search::Bounds b;
+  b.error = bounds["error"].value<double>();
+  b.peak_memory_bytes = bounds["peak_memory"].value<std::int64_t>();
+  b.model_size_bytes = bounds["model_size"].value<std::int64_t>();
+  b.macs = bounds["macs"].value<std::int64_t>();
+  std::vector<const store::CandidateRecord*> rows;
+  std::vector<search::Objectives> points;
+  for (const auto& r : c.candidates)
+    if (r.ok()) {
+      rows.push_back(&r);
+      points.push_back({r.val_error, r.pmu_pruned, r.model_size_pruned, r.macs_pruned});
+    }
+  auto front = search::pareto_front(points, b);
+  std::sort(front.begin(), front.end(), [&](std::size_t x, std::size_t y) { return points[x].error < points[y].error; });
+  std::cout << fmt::format("Pareto front over the bounded objectives: {} of {} ok candidates\n", front.size(), points.size());
+  std::cout << fmt::format("{:>7} {:>8} {:>8} {:>10} {:>10} {:>12} {:>8} {:>7}\n", "id", "error", "test", "PMU B", "MS B",
+                           "MACs", "sparsity", "bounds");
+  for (std::size_t k : front) {
+    const auto& r = *rows[k];
+    std::cout << fmt::format("{:>7} {:>8.4f} {:>8.4f} {:>10} {:>10} {:>12} {:>8} {:>7}\n", r.id, r.val_error, r.test_error,
+                             r.pmu_pruned, r.model_size_pruned, r.macs_pruned,
+                             std::isnan(r.sparsity) ? "-" : fmt::format("{:.3f}", r.sparsity),
+                             search::within_bounds(points[k], b) ? "within" : "over");
+  }
+}
+
+}  // namespace
+
+void register_run_commands(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<RunOptions>();
+  const auto add_experiment = [o](CLI::App* cmd) {
+    cmd->add_option("experiment", o->file, "Experiment TOML file (experiments/*.toml)")->required();
+    cmd->add_option("--set", o->sets, "Override a setting, e.g. --set search.rounds=50 (repeatable)");
+    cmd->fallthrough();
+  };
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Run an experiment: rank 0 searches, ranks 1..N-1 train (mpirun -np N unas run x.toml); resumes from the "
+             "results file when it exists. Exit 0: done; 2: bad input; 3: stopped by SIGTERM/SIGUSR1 (requeue)");
+  add_experiment(run_cmd);
+  run_cmd->add_flag("--resume", o->resume, "Insist on resuming: fail if the results file does not exist");
+  run_cmd->callback([o, &exit_code] { exit_code = run_experiment(*o); });
+
+  CLI::App* check_cmd = app.add_subcommand("check", "Check an experiment file (and that its data set is there); print it resolved");
+  add_experiment(check_cmd);
+  check_cmd->callback([o] { check_experiment(*o); });
+
+  auto path = std::make_shared<std::string>();
+  CLI::App* inspect_cmd = app.add_subcommand("inspect", "Progress, outcomes and the Pareto front of a results file (also while it is being written)");
+  inspect_cmd->add_option("results", *path, "results/NAME.h5")->required();
+  inspect_cmd->fallthrough();
+  inspect_cmd->callback([path] { inspect(*path); });
+}
+
+}  // namespace unas::cli

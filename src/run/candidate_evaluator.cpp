@@ -1,0 +1,108 @@
+#include "run/candidate_evaluator.h"
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "data/load_dataset.h"
+#include "resources/resource_figures.h"
+#include "train/trainer.h"
+
+namespace unas::run {
+
+namespace {
+
+ResourceCounts counts(const resources::LayerGraph& graph, bool sparse) {
+  resources::ResourceOptions options;
+  options.sparse = sparse;
+  const auto f = resources::measure_resources(graph, options);
+  return ResourceCounts{f.peak_memory_bytes, f.model_size_bytes, f.macs};
+}
+
+data::Split head(const data::Split& s, std::int64_t n) {
+  if (n <= 0 || n >= s.size()) return s;
+  return data::Split{s.images.slice(0, 0, n), s.labels.slice(0, 0, n)};
+}
+
+std::string pruned_layers_json(const resources::PrunedLayers& layers) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, layer] : layers) {
+    nlohmann::json l = nlohmann::json::object();
+    if (layer.kept_outputs) l["kept"] = *layer.kept_outputs;
+    if (layer.nonzero_weights) l["nonzero"] = *layer.nonzero_weights;
+    j[name] = l;
+  }
+  return j.dump();
+}
+
+}  // namespace
+
+CandidateEvaluator::CandidateEvaluator(const ExperimentConfig& config) : config_(config) {}
+
+const data::Dataset& CandidateEvaluator::dataset() {
+  if (!dataset_) {
+    data::Dataset d = data::load_dataset(config_.dataset);
+    d.train = head(d.train, config_.max_train);
+    d.validation = head(d.validation, config_.max_validation);
+    d.test = head(d.test, config_.max_test);
+    dataset_ = std::move(d);
+  }
+  return *dataset_;
+}
+
+EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate, int rank) {
+  EvaluationResult r;
+  r.id = candidate.id;
+  r.rank = rank;
+  const resources::TensorShape input = data::dataset_input(config_.dataset);
+  const int classes = data::dataset_classes(config_.dataset);
+  const resources::LayerGraph graph = resources::build_layer_graph(candidate.architecture, input, classes);
+  r.dense = counts(graph, false);
+  r.pruned = r.dense;
+  if (config_.simulate) return simulate(candidate, r);
+
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    const train::TrainResult t = train::train_candidate(candidate.architecture, dataset(), config_.training, candidate.seed,
+                                                       candidate.sparsity.value_or(0.0));
+    r.ok = true;
+    r.val_error = t.val_error;
+    r.test_error = t.test_error;
+    r.val_curve = t.val_curve;
+    r.train_seconds = t.train_seconds;
+    if (!t.pruned.empty()) {
+      r.pruned = counts(resources::build_layer_graph(candidate.architecture, input, classes, t.pruned),
+                        !config_.training.pruning->structured);
+      r.pruned_layers = pruned_layers_json(t.pruned);
+    }
+  } catch (const train::TrainingFailure& e) {
+    r.failure = e.what();
+    r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+  return r;
+}
+
+// A stand-in for training, for benchmarks and tests of the orchestrator: the duration is drawn
+// from the configured distribution, and the error falls with the network's MACs, so the search
+// has something to optimise.
+EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate, EvaluationResult r) {
+  const SimulatedTraining& sim = *config_.simulate;
+  Rng rng(derive_seed(candidate.seed, 0, "simulate"));
+  double seconds = sim.mean_seconds;
+  if (sim.distribution == "uniform") seconds = rng.uniform(0.0, 2.0 * sim.mean_seconds);
+  if (sim.distribution == "exponential") seconds = -sim.mean_seconds * std::log(1.0 - rng.uniform01());
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  r.train_seconds = seconds;
+  if (rng.bernoulli(sim.failure_rate)) {
+    r.failure = "simulated failure";
+    return r;
+  }
+  r.ok = true;
+  r.val_error = std::clamp(0.05 + 0.9 * std::exp(-static_cast<double>(r.dense.macs) / 2e6) + rng.normal(0.0, 0.01), 0.0, 1.0);
+  r.test_error = std::clamp(r.val_error + rng.normal(0.0, 0.01), 0.0, 1.0);
+  r.val_curve = {r.val_error};
+  return r;
+}
+
+}  // namespace unas::run

@@ -1,0 +1,243 @@
+#include "run/experiment_config.h"
+
+#include <fmt/format.h>
+
+#include <set>
+#include <sstream>
+
+#include "common/rng.h"
+#include "resources/build_layer_graph.h"
+#include "run/toml_section.h"
+
+namespace unas::run {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+toml::table parse_file(const fs::path& file) {
+  try {
+    return toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description()));
+  }
+}
+
+// `into` takes every key of `from`; tables present in both merge key by key.
+void merge(toml::table& into, const toml::table& from) {
+  for (const auto& [key, value] : from) {
+    toml::node* existing = into.get(key);
+    if (existing != nullptr && existing->is_table() && value.is_table()) {
+      merge(*existing->as_table(), *value.as_table());
+    } else {
+      value.visit([&](const auto& v) { into.insert_or_assign(key, v); });
+    }
+  }
+}
+
+toml::table read_with_extends(const fs::path& file, std::set<fs::path>& chain) {
+  if (!fs::exists(file)) throw ConfigError(fmt::format("{}: no such experiment file", file.string()));
+  const fs::path canonical = fs::canonical(file);
+  if (!chain.insert(canonical).second) throw ConfigError(fmt::format("{}: extends itself (a cycle of extends)", file.string()));
+  toml::table table = parse_file(file);
+  const toml::node* extends = table.get("extends");
+  if (extends == nullptr) return table;
+  if (!extends->is_string())
+    throw ConfigError(fmt::format("{}:{}: extends: expected the path of another experiment file", file.string(),
+                                  extends->source().begin.line));
+  const fs::path base_file = file.parent_path() / *extends->value<std::string>();
+  toml::table base = read_with_extends(base_file, chain);
+  table.erase("extends");
+  merge(base, table);
+  return base;
+}
+
+// "search.rounds=10": the value is TOML (10, 0.5, "x", [1, 2], true), or else a bare string.
+void apply_override(toml::table& root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError(fmt::format("--set \"{}\": expected key.path=value", assignment));
+  const std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
+  const std::string origin = "--set " + path;
+  toml::table parsed;
+  try {
+    parsed = toml::parse("value = " + text, origin);
+  } catch (const toml::parse_error&) {
+    std::string quoted;
+    for (char ch : text) quoted += (ch == '"' || ch == '\\') ? std::string("\\") + ch : std::string(1, ch);
+    parsed = toml::parse("value = \"" + quoted + "\"", origin);
+  }
+  std::vector<std::string> keys;
+  std::stringstream in(path);
+  for (std::string k; std::getline(in, k, '.');) keys.push_back(k);
+  toml::table* t = &root;
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    toml::node* next = t->get(keys[i]);
+    if (next == nullptr) next = t->insert(keys[i], toml::table{}).first->second.as_table();
+    if (!next->is_table()) throw ConfigError(fmt::format("--set {}: {} is not a table", path, keys[i]));
+    t = next->as_table();
+  }
+  parsed.get("value")->visit([&](const auto& v) { t->insert_or_assign(keys.back(), v); });
+}
+
+std::string to_text(const toml::table& t) {
+  std::ostringstream out;
+  out << t;
+  return out.str();
+}
+
+std::string digest_of(const std::string& text) {
+  std::uint64_t h = mix64(text.size());
+  for (unsigned char c : text) h = mix64(h ^ c);
+  return fmt::format("{:016x}", h);
+}
+
+void read_dataset(TomlSection s, ExperimentConfig& c) {
+  c.dataset.kind = s.string("kind", data::dataset_kinds()).value_or("");
+  if (c.dataset.kind.empty()) s.fail("kind", "missing");
+  const auto path = s.string("path");
+  if (!path) s.fail("path", "missing");
+  c.dataset.path = *path;
+  if (auto size = s.numbers("image_size", 2, 1, 4096)) {
+    c.dataset.image_height = static_cast<int>((*size)[0]);
+    c.dataset.image_width = static_cast<int>((*size)[1]);
+  }
+  c.dataset.binary = s.boolean("binary").value_or(false);
+  c.dataset.split_seed = static_cast<std::uint64_t>(s.integer("split_seed", 0, INT64_MAX).value_or(0));
+  c.max_train = s.integer("max_train", 0, INT64_MAX).value_or(0);
+  c.max_validation = s.integer("max_validation", 0, INT64_MAX).value_or(0);
+  c.max_test = s.integer("max_test", 0, INT64_MAX).value_or(0);
+  s.finish();
+}
+
+void read_search(TomlSection s, ExperimentConfig& c) {
+  auto& x = c.search;
+  x.algorithm = s.string("algorithm", {"aging_evolution", "random"}).value_or("aging_evolution");
+  x.rounds = s.integer("rounds", 1, 100'000'000).value_or(2000);
+  x.population = s.integer("population", 1, 1'000'000).value_or(100);
+  x.sample = s.integer("sample", 1, 1'000'000).value_or(25);
+  x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(x.population);
+  if (x.initial_population > x.rounds) s.fail("initial_population", fmt::format("{} is more than the {} rounds", x.initial_population, x.rounds));
+  s.finish();
+}
+
+void read_bounds(TomlSection s, ExperimentConfig& c) {
+  auto& b = c.search.bounds;
+  b.error = s.number("error", 1e-9, 1.0);
+  b.peak_memory_bytes = s.integer("peak_memory", 1, INT64_MAX);
+  b.model_size_bytes = s.integer("model_size", 1, INT64_MAX);
+  b.macs = s.integer("macs", 1, INT64_MAX);
+  if (!b.error && !b.peak_memory_bytes && !b.model_size_bytes && !b.macs)
+    throw ConfigError("bounds: at least one objective needs a bound");
+  s.finish();
+}
+
+void read_training(TomlSection s, ExperimentConfig& c) {
+  auto& t = c.training;
+  t.optimizer.kind = s.string("optimizer", {"sgdw", "adamw"}).value_or("sgdw");
+  t.optimizer.momentum = s.number("momentum", 0.0, 0.9999).value_or(0.9);
+  t.optimizer.weight_decay = s.number("weight_decay", 0.0, 0.5).value_or(0.0);
+  if (auto steps = s.steps("learning_rate")) {
+    t.optimizer.schedule.clear();
+    for (auto [epoch, rate] : *steps) t.optimizer.schedule.push_back({static_cast<int>(epoch), rate});
+  }
+  t.epochs = static_cast<int>(s.integer("epochs", 1, 100'000).value_or(1));
+  t.batch_size = static_cast<int>(s.integer("batch_size", 1, 1 << 20).value_or(128));
+  t.dropout = s.number("dropout", 0.0, 0.99).value_or(0.0);
+  t.threads = static_cast<int>(s.integer("threads", 1, 1024).value_or(1));
+  t.memory_format = s.string("memory_format", {"auto", "channels_last", "nchw"}).value_or("auto");
+  t.device = s.string("device").value_or("auto");
+  s.finish();
+}
+
+void read_pruning(TomlSection s, ExperimentConfig& c) {
+  if (!s.has("kind")) {
+    s.finish();
+    return;
+  }
+  train::PruningConfig p;
+  p.structured = s.string("kind", {"structured", "unstructured"}) == "structured";
+  const auto sparsity = s.numbers("sparsity", 2, 0.0, 0.999);
+  if (!sparsity || (*sparsity)[0] > (*sparsity)[1]) s.fail("sparsity", "expected [min, max] with 0 <= min <= max < 1");
+  const auto epochs = s.numbers("epochs", 2, 1, 100'000);
+  if (!epochs || (*epochs)[0] > (*epochs)[1] || (*epochs)[1] > c.training.epochs)
+    s.fail("epochs", fmt::format("expected [start, finish] with 1 <= start <= finish <= training.epochs ({})", c.training.epochs));
+  p.start_epoch = static_cast<int>((*epochs)[0]);
+  p.finish_epoch = static_cast<int>((*epochs)[1]);
+  c.training.pruning = p;
+  c.search.sparsity = search::SparsityRange{(*sparsity)[0], (*sparsity)[1]};
+  s.finish();
+}
+
+void read_simulate(TomlSection s, ExperimentConfig& c) {
+  if (!s.has("mean_seconds")) {
+    s.finish();
+    return;
+  }
+  SimulatedTraining sim;
+  sim.mean_seconds = *s.number("mean_seconds", 0.0, 1e6);
+  sim.distribution = s.string("distribution", {"fixed", "uniform", "exponential"}).value_or("exponential");
+  sim.failure_rate = s.number("failure_rate", 0.0, 1.0).value_or(0.0);
+  c.simulate = sim;
+  s.finish();
+}
+
+// What no network of the search space can go below, for an input and class count: the
+// classifier reads at least 10 units (one dense block), so it has 10·u + u parameters and MACs
+// and its step holds 10 + u bytes. A bound under these cannot be met.
+void check_bounds_feasible(const ExperimentConfig& c, const std::string& file) {
+  const std::int64_t units = resources::classifier_units(data::dataset_classes(c.dataset));
+  const std::int64_t min_size = 11 * units + 20, min_pmu = 10 + units, min_macs = 10 * units;
+  const auto& b = c.search.bounds;
+  const auto check = [&](const std::optional<std::int64_t>& bound, std::int64_t least, const char* key) {
+    if (bound && *bound < least)
+      throw ConfigError(fmt::format("{}: bounds.{}: {} cannot be met: every network of the search space needs at least {}",
+                                    file, key, *bound, least));
+  };
+  check(b.model_size_bytes, min_size, "model_size");
+  check(b.peak_memory_bytes, min_pmu, "peak_memory");
+  check(b.macs, min_macs, "macs");
+}
+
+}  // namespace
+
+ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::string>& overrides) {
+  std::set<fs::path> chain;
+  toml::table root = read_with_extends(file, chain);
+  for (const std::string& o : overrides) apply_override(root, o);
+
+  ExperimentConfig c;
+  TomlSection top(&root, "", file.string());
+  c.name = top.string("name").value_or(file.stem().string());
+  c.seed = static_cast<std::uint64_t>(top.integer("seed", 0, INT64_MAX).value_or(0));
+  read_dataset(top.section("dataset"), c);
+  read_search(top.section("search"), c);
+  read_bounds(top.section("bounds"), c);
+  read_training(top.section("training"), c);
+  read_pruning(top.section("pruning"), c);
+  read_simulate(top.section("simulate"), c);
+  TomlSection run = top.section("run");
+  c.results = run.string("results").value_or("results/" + c.name + ".h5");
+  c.grace_seconds = run.number("grace_seconds", 0.0, 1e6).value_or(60.0);
+  run.finish();
+  top.finish();
+  if (!top.has("dataset")) throw ConfigError(fmt::format("{}: dataset: missing", file.string()));
+  c.search.seed = c.seed;
+  check_bounds_feasible(c, file.string());
+
+  c.resolved_toml = to_text(root);
+  root.erase("run");  // where results go and how long to wait do not change the experiment
+  c.digest = digest_of(to_text(root));
+  return c;
+}
+
+void check_environment(const ExperimentConfig& config) {
+  if (config.simulate) return;  // simulated trainers read no data
+  try {
+    data::check_dataset_files(config.dataset);
+  } catch (const data::DataError& e) {
+    throw ConfigError(fmt::format("dataset: {}", e.what()));
+  }
+}
+
+}  // namespace unas::run

@@ -1,0 +1,64 @@
+#pragma once
+// An experiment: one TOML file in experiments/, optionally `extends = "base.toml"` (tables merge,
+// this file wins), with `--set key.path=value` overrides applied last. Every setting is checked
+// before any work starts; a bad one is a ConfigError naming file, line and key.
+//
+//   name = "chars74k_ae_prune"          seed = 0            extends = "chars74k_ae.toml"
+//   [dataset]  kind, path, image_size = [48, 48], binary, split_seed,
+//              max_train / max_validation / max_test (0 = all; for smoke runs)
+//   [search]   algorithm ("aging_evolution" | "random"), rounds, population, sample,
+//              initial_population
+//   [bounds]   error, peak_memory, model_size, macs (a missing bound drops that objective)
+//   [training] optimizer ("sgdw" | "adamw"), momentum, weight_decay,
+//              learning_rate = [[0, 0.01], [35, 0.005]], epochs, batch_size, dropout,
+//              threads, memory_format, device
+//   [pruning]  kind ("structured" | "unstructured"), sparsity = [min, max], epochs = [start, finish]
+//   [simulate] mean_seconds, distribution ("fixed" | "uniform" | "exponential"), failure_rate:
+//              trainers sleep instead of training (benchmarks, tests)
+//   [run]      results (default results/<name>.h5), grace_seconds
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/load_dataset.h"
+#include "search/search_algorithm.h"
+#include "train/trainer.h"
+
+namespace unas::run {
+
+struct SimulatedTraining {
+  double mean_seconds = 1.0;
+  std::string distribution = "exponential";
+  double failure_rate = 0.0;
+};
+
+struct ExperimentConfig {
+  std::string name;
+  std::uint64_t seed = 0;
+  data::DatasetSpec dataset;
+  std::int64_t max_train = 0, max_validation = 0, max_test = 0;
+  search::SearchSettings search;
+  train::TrainConfig training;
+  std::optional<SimulatedTraining> simulate;
+  std::filesystem::path results;
+  double grace_seconds = 60.0;  // after SIGTERM/SIGUSR1, how long running candidates may finish
+
+  std::string resolved_toml;  // the whole experiment after extends and overrides
+  std::string digest;         // of resolved_toml without [run]: a resumed run must match
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads, merges, overrides and checks an experiment. Does not touch the data set.
+ExperimentConfig load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+
+// The checks that look outside the file: the data set's files exist. Throws ConfigError.
+void check_environment(const ExperimentConfig& config);
+
+}  // namespace unas::run

@@ -1,0 +1,204 @@
+#include "run/master.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "arch/json_io.h"
+#include "common/version.h"
+#include "run/signals.h"
+#include "store/results_file.h"
+
+namespace unas::run {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return text;
+}
+
+std::string hostname() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::string duration(double seconds) {
+  const auto s = static_cast<long>(seconds);
+  if (s >= 86400) return fmt::format("{}d{:02}h", s / 86400, s / 3600 % 24);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
+  return fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+search::Candidate candidate_of(const store::ProposalRecord& p) {
+  search::Candidate c;
+  c.id = p.id;
+  c.parent_id = p.parent_id;
+  c.architecture = arch::parse_architectures(p.architecture).front();
+  if (!std::isnan(p.sparsity)) c.sparsity = p.sparsity;
+  c.seed = p.seed;
+  return c;
+}
+
+search::Evaluated evaluated_of(const search::Candidate& c, const store::CandidateRecord& r) {
+  return search::Evaluated{c, r.ok(), search::Objectives{r.val_error, r.pmu_pruned, r.model_size_pruned, r.macs_pruned}};
+}
+
+store::CandidateRecord record_of(const search::Candidate& c, const EvaluationResult& r, double issued_at) {
+  store::CandidateRecord rec;
+  rec.id = c.id;
+  rec.parent_id = c.parent_id;
+  rec.rank = r.rank;
+  rec.outcome = r.ok ? "ok" : "failed";
+  rec.failure = r.failure;
+  rec.architecture = arch::to_json_text(c.architecture);
+  rec.sparsity = c.sparsity.value_or(store::kNoSparsity);
+  rec.seed = c.seed;
+  rec.val_error = r.val_error;
+  rec.test_error = r.test_error;
+  rec.pmu = r.dense.pmu;
+  rec.model_size = r.dense.model_size;
+  rec.macs = r.dense.macs;
+  rec.pmu_pruned = r.pruned.pmu;
+  rec.model_size_pruned = r.pruned.model_size;
+  rec.macs_pruned = r.pruned.macs;
+  rec.val_curve = nlohmann::json(r.val_curve).dump();
+  rec.pruned_layers = r.pruned_layers;
+  rec.train_seconds = r.train_seconds;
+  rec.issued_at = issued_at;
+  rec.finished_at = unix_now();
+  return rec;
+}
+
+// The progress line of each finished candidate, with the share of recent ones within bounds.
+class Progress {
+ public:
+  Progress(const ExperimentConfig& config, std::int64_t done) : config_(config), done_at_start_(done), done_(done) {}
+
+  void finished(const store::CandidateRecord& r, const search::Evaluated& e) {
+    ++done_;
+    recent_.push_back(e.ok && search::within_bounds(e.objectives, config_.search.bounds));
+    if (recent_.size() > 25) recent_.pop_front();
+    int within = 0;
+    for (bool b : recent_) within += b;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
+    const double rate = static_cast<double>(done_ - done_at_start_) / std::max(elapsed, 1e-9);
+    const double eta = rate > 0 ? static_cast<double>(config_.search.rounds - done_) / rate : 0.0;
+    const std::string what = r.ok() ? fmt::format("error {:.4f}, PMU {} B, MS {} B, MACs {}", r.val_error, r.pmu_pruned,
+                                                  r.model_size_pruned, r.macs_pruned)
+                                    : fmt::format("failed: {}", r.failure);
+    spdlog::info("#{} (rank {}) {} | {}/{} of the last {} within bounds | {}/{} done, {:.2f}/min, ETA {}", r.id, r.rank,
+                 what, within, recent_.size(), recent_.size(), done_, config_.search.rounds, rate * 60, duration(eta));
+  }
+
+ private:
+  const ExperimentConfig& config_;
+  std::int64_t done_at_start_, done_;
+  std::deque<bool> recent_;
+  Clock::time_point started_ = Clock::now();
+};
+
+store::ResultsFile open_results(const ExperimentConfig& config, const MasterOptions& options, store::ResultsContents& past) {
+  if (fs::exists(config.results)) {
+    past = store::ResultsFile::read(config.results);
+    if (past.info.config_digest != config.digest)
+      throw ConfigError(fmt::format("{}: written by a different experiment (its settings differ from {}); "
+                                    "give this run another name or [run] results", config.results.string(), config.name));
+    return store::ResultsFile::reopen(config.results);
+  }
+  if (options.must_resume) throw ConfigError(fmt::format("--resume: {} does not exist", config.results.string()));
+  store::RunInfo info{config.name, config.resolved_toml, config.digest, kVersion, hostname(), iso_now(),
+                      config.seed,  config.search.rounds, options.mpi_size};
+  return store::ResultsFile::create(config.results, info);
+}
+
+}  // namespace
+
+int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOptions& options) {
+  store::ResultsContents past;
+  store::ResultsFile file = open_results(config, options, past);
+  const auto algorithm = search::make_search_algorithm(config.search);
+
+  // Replay: finished candidates in completion order, then those still in flight.
+  std::map<std::int64_t, search::Candidate> proposed;
+  for (const auto& p : past.proposals) proposed.emplace(p.id, candidate_of(p));
+  std::set<std::int64_t> finished;
+  for (const auto& r : past.candidates) {
+    algorithm->observe(evaluated_of(proposed.at(r.id), r));
+    finished.insert(r.id);
+  }
+  std::deque<search::Candidate> reissue;
+  for (const auto& [id, c] : proposed)
+    if (!finished.contains(id)) reissue.push_back(c);
+  std::int64_t next_id = proposed.empty() ? 0 : proposed.rbegin()->first + 1;
+  auto done = static_cast<std::int64_t>(finished.size());
+  if (!past.candidates.empty() || !past.proposals.empty())
+    spdlog::info("resuming {}: {} of {} candidates finished, {} in flight issued again", config.results.string(), done,
+                 config.search.rounds, reissue.size());
+  else
+    spdlog::info("{}: {} rounds on {} trainer{}, results in {}", config.name, config.search.rounds, pool.slots(),
+                 pool.slots() == 1 ? "" : "s", config.results.string());
+
+  Progress progress(config, done);
+  std::map<std::int64_t, std::pair<search::Candidate, double>> in_flight;  // id -> candidate, issued at
+  const auto collect = [&](const EvaluationResult& r) {
+    const auto [candidate, issued_at] = in_flight.at(r.id);
+    in_flight.erase(r.id);
+    const store::CandidateRecord record = record_of(candidate, r, issued_at);
+    file.append(record);
+    const search::Evaluated e = evaluated_of(candidate, record);
+    algorithm->observe(e);
+    progress.finished(record, e);
+    ++done;
+  };
+
+  while (done < config.search.rounds && !stop_requested()) {
+    while (pool.busy() < pool.slots() && (!reissue.empty() || next_id < config.search.rounds)) {
+      search::Candidate c;
+      if (!reissue.empty()) {
+        c = reissue.front();
+        reissue.pop_front();
+      } else {
+        c = algorithm->propose(next_id++);
+        file.append(store::ProposalRecord{c.id, c.parent_id, arch::to_json_text(c.architecture),
+                                          c.sparsity.value_or(store::kNoSparsity), c.seed, unix_now()});
+      }
+      in_flight.emplace(c.id, std::make_pair(c, unix_now()));
+      pool.submit(c);
+    }
+    if (auto r = pool.wait(std::chrono::milliseconds(200))) collect(*r);
+  }
+
+  if (stop_requested()) {
+    spdlog::warn("signal {}: no new candidates; waiting up to {} s for the {} running", stop_signal(), config.grace_seconds,
+                 in_flight.size());
+    const auto deadline = Clock::now() + std::chrono::duration<double>(config.grace_seconds);
+    while (!in_flight.empty() && Clock::now() < deadline)
+      if (auto r = pool.wait(std::chrono::milliseconds(200))) collect(*r);
+    pool.shutdown();
+    spdlog::warn("stopped with {}/{} candidates recorded; {} will be issued again on resume (exit {})", done,
+                 config.search.rounds, in_flight.size(), kExitRequeue);
+    return kExitRequeue;
+  }
+  pool.shutdown();
+  spdlog::info("done: {} candidates in {}", done, config.results.string());
+  return 0;
+}
+
+}  // namespace unas::run

@@ -1,0 +1,54 @@
+#pragma once
+// Where candidates run, as the master sees it: a fixed number of slots, candidates submitted to
+// free slots, finished results collected in any order.
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "run/candidate_evaluator.h"
+#include "run/evaluation.h"
+
+namespace unas::run {
+
+class WorkerPool {
+ public:
+  virtual ~WorkerPool() = default;
+  virtual int slots() const = 0;
+  virtual int busy() const = 0;
+  virtual void submit(const search::Candidate& candidate) = 0;
+  // A finished result if one arrives within `timeout`.
+  virtual std::optional<EvaluationResult> wait(std::chrono::milliseconds timeout) = 0;
+  // Lets idle workers exit. Busy ones are left to finish or be killed by the launcher.
+  virtual void shutdown() = 0;
+};
+
+// A worker that cannot go on (its data set would not load); the run stops with this message.
+class WorkerFatal : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One process: the master trains each candidate itself when asked for a result.
+class InProcessPool : public WorkerPool {
+ public:
+  explicit InProcessPool(const ExperimentConfig& config) : evaluator_(config) {}
+  int slots() const override { return 1; }
+  int busy() const override { return static_cast<int>(queue_.size()); }
+  void submit(const search::Candidate& candidate) override { queue_.push_back(candidate); }
+  std::optional<EvaluationResult> wait(std::chrono::milliseconds timeout) override;
+  void shutdown() override {}
+
+ private:
+  CandidateEvaluator evaluator_;
+  std::deque<search::Candidate> queue_;
+};
+
+// Rank 0 of an MPI job: ranks 1..N-1 train.
+std::unique_ptr<WorkerPool> make_mpi_pool(int size);
+
+// The loop of ranks 1..N-1: train what rank 0 sends until it says stop.
+void run_worker(const ExperimentConfig& config, int rank);
+
+}  // namespace unas::run
