@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -23,14 +24,15 @@ toml::table parse_file(const fs::path& file) {
   }
 }
 
-// `into` takes every key of `from`; tables present in both merge key by key.
-void merge(toml::table& into, const toml::table& from) {
-  for (const auto& [key, value] : from) {
+// `into` takes every key of `from`; tables present in both merge key by key. Nodes are moved,
+// not copied: a copy forgets the file and line it came from, which error messages name.
+void merge(toml::table& into, toml::table& from) {
+  for (auto&& [key, value] : from) {
     toml::node* existing = into.get(key);
     if (existing != nullptr && existing->is_table() && value.is_table()) {
       merge(*existing->as_table(), *value.as_table());
     } else {
-      value.visit([&](const auto& v) { into.insert_or_assign(key, v); });
+      value.visit([&](auto&& v) { into.insert_or_assign(key, std::move(v)); });
     }
   }
 }
@@ -77,7 +79,7 @@ void apply_override(toml::table& root, const std::string& assignment) {
     if (!next->is_table()) throw ConfigError(fmt::format("--set {}: {} is not a table", path, keys[i]));
     t = next->as_table();
   }
-  parsed.get("value")->visit([&](const auto& v) { t->insert_or_assign(keys.back(), v); });
+  parsed.get("value")->visit([&](auto&& v) { t->insert_or_assign(keys.back(), std::move(v)); });
 }
 
 std::string to_text(const toml::table& t) {
@@ -116,7 +118,7 @@ void read_search(TomlSection s, ExperimentConfig& c) {
   x.rounds = s.integer("rounds", 1, 100'000'000).value_or(2000);
   x.population = s.integer("population", 1, 1'000'000).value_or(100);
   x.sample = s.integer("sample", 1, 1'000'000).value_or(25);
-  x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(x.population);
+  x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(std::min(x.population, x.rounds));
   if (x.initial_population > x.rounds) s.fail("initial_population", fmt::format("{} is more than the {} rounds", x.initial_population, x.rounds));
   s.finish();
 }

@@ -24,7 +24,9 @@ TomlSection::TomlSection(const toml::table* table, std::string prefix, std::stri
     : table_(table), prefix_(std::move(prefix)), file_(std::move(file)) {}
 
 std::string TomlSection::where(const toml::node* n) const {
-  if (n != nullptr && n->source().path && n->source().begin.line > 0)
+  // A value from --set has no line worth naming.
+  const bool from_file = n != nullptr && n->source().path && !n->source().path->starts_with("--set");
+  if (from_file && n->source().begin.line > 0)
     return fmt::format("{}:{}", *n->source().path, n->source().begin.line);
   if (n != nullptr && n->source().path) return *n->source().path;
   return file_;

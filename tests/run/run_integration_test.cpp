@@ -1,0 +1,225 @@
+// `unas run` as users start it, under mpirun: end to end, killed and resumed, with failures,
+// and with bad input.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "common/rng.h"
+#include "store/results_file.h"
+#include "support/temp_dir.h"
+
+namespace unas::run {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RunIntegration : public unas::testing::TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    // OpenMPI as root in a container: allow root, no ptrace-based single-copy transport.
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
+    setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 1);
+  }
+
+  fs::path experiment(const std::string& name, const std::string& body) {
+    const fs::path file = dir_ / (name + ".toml");
+    std::ofstream(file) << "name = \"" << name << "\"\nseed = 5\n" << body << "\n[run]\nresults = \"" << (dir_ / (name + ".h5")).string()
+                        << "\"\ngrace_seconds = 0\n";
+    return file;
+  }
+
+  static std::string command(int ranks, const fs::path& file, const std::string& extra = "") {
+    const std::string unas = std::string(UNAS_BINARY) + " run " + file.string() + " " + extra;
+    return ranks == 1 ? unas : "mpirun -np " + std::to_string(ranks) + " --bind-to none " + unas;
+  }
+
+  // Runs to the end; returns the exit code, with the output in `log`.
+  int run(const std::string& cmd, std::string* log = nullptr) {
+    const fs::path out = dir_ / "log.txt";
+    const int status = std::system((cmd + " >" + out.string() + " 2>&1").c_str());
+    if (log) {
+      std::ifstream in(out);
+      *log = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  // Starts the command in a process group of its own and SIGKILLs the whole group after `ms`.
+  void run_and_kill(const std::string& cmd, int ms) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      setpgid(0, 0);
+      execl("/bin/sh", "sh", "-c", (cmd + " >/dev/null 2>&1").c_str(), nullptr);
+      _exit(127);
+    }
+    setpgid(pid, pid);
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    kill(-pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the group go
+  }
+};
+
+constexpr const char* kSimulated = R"(
+[dataset]
+kind = "chars74k"
+path = "unused"
+[search]
+rounds = 240
+population = 10
+sample = 4
+initial_population = 10
+[bounds]
+error = 0.3
+model_size = 20000
+[simulate]
+mean_seconds = 0.02
+distribution = "uniform"
+failure_rate = 0.1
+)";
+
+constexpr const char* kFashion = R"(
+[dataset]
+kind = "fashion_mnist"
+path = "/usr/share/datasets/fashion-mnist"
+max_train = 500
+max_validation = 100
+max_test = 100
+[search]
+rounds = 6
+population = 4
+sample = 2
+initial_population = 3
+[bounds]
+error = 0.3
+peak_memory = 20000
+model_size = 30000
+macs = 2000000
+[training]
+epochs = 1
+batch_size = 50
+learning_rate = [[0, 0.02]]
+)";
+
+TEST_F(RunIntegration, ThreeRanksTrainAndRecordEveryRound) {
+  const fs::path file = experiment("tiny", kFashion);
+  std::string log;
+  ASSERT_EQ(run(command(3, file), &log), 0) << log;
+  const store::ResultsContents c = store::ResultsFile::read(dir_ / "tiny.h5");
+  ASSERT_EQ(c.candidates.size(), 6U);
+  std::set<std::int64_t> ids;
+  for (const auto& r : c.candidates) {
+    ids.insert(r.id);
+    EXPECT_TRUE(r.rank == 1 || r.rank == 2) << r.rank;
+    EXPECT_EQ(r.outcome, "ok") << r.failure;
+    EXPECT_GE(r.val_error, 0.0);
+    EXPECT_LE(r.val_error, 1.0);
+    EXPECT_GT(r.pmu, 0);
+    EXPECT_GT(r.model_size, 0);
+    EXPECT_GT(r.macs, 0);
+    EXPECT_EQ(r.pmu_pruned, r.pmu);  // no pruning
+    EXPECT_EQ(r.val_curve.front(), '[');
+    EXPECT_GE(r.finished_at, r.issued_at);
+  }
+  EXPECT_EQ(ids, (std::set<std::int64_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(c.info.mpi_size, 3);
+  EXPECT_NE(c.info.experiment_toml.find("fashion_mnist"), std::string::npos);
+  EXPECT_NE(log.find("#5"), std::string::npos);
+  // h5py reads it with no help from unas.
+  const std::string py = "/usr/bin/python3 -c \"import h5py, json; f = h5py.File('" + (dir_ / "tiny.h5").string() +
+                         "', 'r'); c = f['candidates']; assert len(c) == 6; json.loads(c[0]['architecture']); "
+                         "assert f.attrs['experiment_name'] == 'tiny'\"";
+  EXPECT_EQ(run(py, &log), 0) << log;
+  // A finished run started again has nothing left to do.
+  EXPECT_EQ(run(command(1, file)), 0);
+  EXPECT_EQ(store::ResultsFile::read(dir_ / "tiny.h5").candidates.size(), 6U);
+}
+
+TEST_F(RunIntegration, SigkillAtRandomMomentsThenResumeLosesAndRepeatsNothing) {
+  Rng rng(17);
+  for (int ranks : {3, 1}) {
+    const std::string name = "killed" + std::to_string(ranks);
+    const fs::path file = experiment(name, kSimulated);
+    std::map<std::int64_t, store::CandidateRecord> seen;
+    for (int kill = 0; kill < 3; ++kill) {
+      // Start-up (MPI, LibTorch) takes ~2 s here; kill somewhere in the run after it.
+      run_and_kill(command(ranks, file), static_cast<int>(rng.uniform_int(1500, 3500)));
+      if (!fs::exists(dir_ / (name + ".h5"))) continue;
+      for (const auto& r : store::ResultsFile::read(dir_ / (name + ".h5")).candidates) seen.emplace(r.id, r);
+    }
+    ASSERT_GT(seen.size(), 0U) << "no candidate finished before the kills";
+    std::string log;
+    ASSERT_EQ(run(command(ranks, file), &log), 0) << log;
+    const store::ResultsContents c = store::ResultsFile::read(dir_ / (name + ".h5"));
+    ASSERT_EQ(c.candidates.size(), 240U) << ranks << " ranks";
+    std::set<std::int64_t> ids;
+    for (const auto& r : c.candidates) {
+      ASSERT_TRUE(ids.insert(r.id).second) << "duplicate id " << r.id;
+      if (const auto it = seen.find(r.id); it != seen.end()) {
+        EXPECT_EQ(r.architecture, it->second.architecture);
+        EXPECT_EQ(r.val_error, it->second.val_error);
+        EXPECT_EQ(r.finished_at, it->second.finished_at);
+        EXPECT_EQ(r.outcome, it->second.outcome);
+      }
+    }
+    EXPECT_EQ(*ids.rbegin(), 239);
+    for (const auto& [id, r] : seen) EXPECT_TRUE(ids.contains(id)) << "lost candidate " << id;
+  }
+}
+
+TEST_F(RunIntegration, FailuresAreRecordedAndNeverBecomeParents) {
+  const fs::path simulated = experiment("failing", std::string(kSimulated) + "\n");
+  ASSERT_EQ(run(command(3, simulated, "--set simulate.failure_rate=0.3 --set search.rounds=40")), 0);
+  const store::ResultsContents c = store::ResultsFile::read(dir_ / "failing.h5");
+  ASSERT_EQ(c.candidates.size(), 40U);
+  std::set<std::int64_t> failed;
+  for (const auto& r : c.candidates)
+    if (!r.ok()) {
+      EXPECT_EQ(r.failure, "simulated failure");
+      failed.insert(r.id);
+    }
+  EXPECT_GE(failed.size(), 4U);
+  for (const auto& p : c.proposals) EXPECT_FALSE(failed.contains(p.parent_id)) << p.id << " has a failed parent";
+
+  // Real training that diverges: every candidate fails with its reason, and the run completes.
+  const fs::path diverging = experiment("diverging", kFashion);
+  std::string log;
+  ASSERT_EQ(run(command(2, diverging, "--set training.learning_rate=[[0,1e12]] --set search.rounds=3"), &log), 0) << log;
+  for (const auto& r : store::ResultsFile::read(dir_ / "diverging.h5").candidates) {
+    EXPECT_EQ(r.outcome, "failed");
+    EXPECT_NE(r.failure.find("loss became"), std::string::npos) << r.failure;
+  }
+}
+
+TEST_F(RunIntegration, BadInputIsOneLineAndExitCodeTwo) {
+  const fs::path file = experiment("bad", std::string(kSimulated) + "\n[searh]\nrounds = 3\n");
+  const std::string message = "unas: error: " + file.string() + ":20: searh: unknown key\n";
+  for (int ranks : {1, 2}) {
+    std::string log;
+    EXPECT_EQ(run(command(ranks, file), &log), 2) << log;
+    // Said once, by rank 0, first; under MPI, mpirun adds its own note about the exit code.
+    EXPECT_EQ(log.substr(0, message.size()), message) << log;
+    EXPECT_EQ(log.find("unas: error", 1), std::string::npos) << log;
+  }
+  std::string log;
+  const fs::path no_data = experiment("nodata", kFashion);
+  EXPECT_EQ(run(command(1, no_data, "--set dataset.path=/nonexistent"), &log), 2);
+  EXPECT_EQ(log, "unas: error: dataset: /nonexistent: neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz found\n");
+  EXPECT_FALSE(fs::exists(dir_ / "nodata.h5"));  // nothing was started
+  EXPECT_EQ(run(std::string(UNAS_BINARY) + " check " + file.string(), &log), 2);
+  EXPECT_EQ(run(std::string(UNAS_BINARY) + " run " + (dir_ / "none.toml").string(), &log), 2);
+  EXPECT_EQ(log, "unas: error: " + (dir_ / "none.toml").string() + ": no such experiment file\n");
+}
+
+}  // namespace
+}  // namespace unas::run
