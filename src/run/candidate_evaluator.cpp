@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <thread>
 
 #include "data/load_dataset.h"
@@ -60,10 +61,9 @@ EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate
   const resources::LayerGraph graph = resources::build_layer_graph(candidate.architecture, input, classes);
   r.dense = counts(graph, false);
   r.pruned = r.dense;
-  if (config_.simulate) return simulate(candidate, r);
-
   const auto started = std::chrono::steady_clock::now();
   try {
+    if (config_.simulate) return simulate(candidate, r);
     const train::TrainResult t = train::train_candidate(candidate.architecture, dataset(), config_.training, candidate.seed,
                                                        candidate.sparsity.value_or(0.0));
     r.ok = true;
@@ -76,7 +76,11 @@ EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate
                         !config_.training.pruning->structured);
       r.pruned_layers = pruned_layers_json(t.pruned);
     }
-  } catch (const train::TrainingFailure& e) {
+  } catch (const data::DataError&) {
+    throw;  // the rank cannot train anything: fatal for the run
+  } catch (const std::exception& e) {
+    // Whatever a trainer throws ends this candidate only, with its reason.
+    r.ok = false;
     r.failure = e.what();
     r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
@@ -84,8 +88,8 @@ EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate
 }
 
 // A stand-in for training, for benchmarks and tests of the orchestrator: the duration is drawn
-// from the configured distribution, and the error falls with the network's MACs, so the search
-// has something to optimise.
+// from the configured distribution, the error falls with the network's MACs (so the search has
+// something to optimise), and a failure is an exception, as a real trainer's would be.
 EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate, EvaluationResult r) {
   const SimulatedTraining& sim = *config_.simulate;
   Rng rng(derive_seed(candidate.seed, 0, "simulate"));
@@ -94,10 +98,7 @@ EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate
   if (sim.distribution == "exponential") seconds = -sim.mean_seconds * std::log(1.0 - rng.uniform01());
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   r.train_seconds = seconds;
-  if (rng.bernoulli(sim.failure_rate)) {
-    r.failure = "simulated failure";
-    return r;
-  }
+  if (rng.bernoulli(sim.failure_rate)) throw std::runtime_error("simulated trainer failure");
   r.ok = true;
   r.val_error = std::clamp(0.05 + 0.9 * std::exp(-static_cast<double>(r.dense.macs) / 2e6) + rng.normal(0.0, 0.01), 0.0, 1.0);
   r.test_error = std::clamp(r.val_error + rng.normal(0.0, 0.01), 0.0, 1.0);

@@ -13,8 +13,8 @@ namespace unas::run {
 class CandidateEvaluator {
  public:
   explicit CandidateEvaluator(const ExperimentConfig& config);
-  // Never throws for a bad candidate (that is a failed result); throws DataError if the data
-  // set cannot be loaded.
+  // Never throws for a bad candidate: anything its training throws becomes a failed result.
+  // Throws DataError if the data set cannot be loaded.
   EvaluationResult evaluate(const search::Candidate& candidate, int rank);
 
  private:

@@ -83,11 +83,22 @@ std::optional<EvaluationResult> InProcessPool::wait(std::chrono::milliseconds) {
 
 std::unique_ptr<WorkerPool> make_mpi_pool(int size) { return std::make_unique<MpiPool>(size); }
 
+// Waits for rank 0's next message without spinning: OpenMPI busy-polls in a blocking probe, and
+// idle trainers sharing cores with rank 0 would starve it (measured: 75 % utilisation at 64
+// oversubscribed ranks). A millisecond of latency is nothing beside a training run.
+MPI_Status wait_for_master() {
+  MPI_Status status;
+  for (int flag = 0;;) {
+    MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status);
+    if (flag) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 void run_worker(const ExperimentConfig& config, int rank) {
   CandidateEvaluator evaluator(config);
   for (;;) {
-    MPI_Status status;
-    MPI_Probe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &status);
+    const MPI_Status status = wait_for_master();
     const std::string text = receive_text(status);
     if (status.MPI_TAG == kStop) return;
     try {

@@ -185,7 +185,7 @@ TEST_F(RunIntegration, FailuresAreRecordedAndNeverBecomeParents) {
   std::set<std::int64_t> failed;
   for (const auto& r : c.candidates)
     if (!r.ok()) {
-      EXPECT_EQ(r.failure, "simulated failure");
+      EXPECT_EQ(r.failure, "simulated trainer failure");  // thrown by the trainer, caught per candidate
       failed.insert(r.id);
     }
   EXPECT_GE(failed.size(), 4U);
