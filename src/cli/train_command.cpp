@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+
+#include "common/duration_text.h"
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -74,11 +76,6 @@ Json figures_json(const resources::ResourceFigures& f) {
   return {{"pmu", f.peak_memory_bytes}, {"model_size", f.model_size_bytes}, {"macs", f.macs}};
 }
 
-std::string duration(double seconds) {
-  const auto s = static_cast<long>(seconds);
-  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
-}
-
 void run_train(const TrainOptions& o) {
   const auto archs = arch::parse_architectures(read_text(o.file));
   train::TrainConfig config;
@@ -103,7 +100,7 @@ void run_train(const TrainOptions& o) {
       const double eta = r.seconds / r.epoch * (r.epochs - r.epoch);
       spdlog::info("architecture {}/{} epoch {}/{}: validation error {:.4f}{}, {} elapsed, ETA {}", k + 1, archs.size(),
                    r.epoch, r.epochs, r.val_error, r.sparsity > 0 ? fmt::format(", sparsity {:.3f}", r.sparsity) : "",
-                   duration(r.seconds), duration(eta));
+                   duration_text(r.seconds), duration_text(eta));
     };
     const resources::LayerGraph graph = resources::build_layer_graph(archs[k], data.input, data.num_classes);
     Json out;

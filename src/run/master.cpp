@@ -13,6 +13,7 @@
 #include <set>
 
 #include "arch/json_io.h"
+#include "common/duration_text.h"
 #include "common/version.h"
 #include "run/signals.h"
 #include "store/results_file.h"
@@ -37,13 +38,6 @@ std::string hostname() {
   char name[256] = {};
   gethostname(name, sizeof name - 1);
   return name;
-}
-
-std::string duration(double seconds) {
-  const auto s = static_cast<long>(seconds);
-  if (s >= 86400) return fmt::format("{}d{:02}h", s / 86400, s / 3600 % 24);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
-  return fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
 search::Candidate candidate_of(const store::ProposalRecord& p) {
@@ -104,7 +98,7 @@ class Progress {
                                                   r.model_size_pruned, r.macs_pruned)
                                     : fmt::format("failed: {}", r.failure);
     spdlog::info("#{} (rank {}) {} | {}/{} of the last {} within bounds | {}/{} done, {:.2f}/min, ETA {}", r.id, r.rank,
-                 what, within, recent_.size(), recent_.size(), done_, config_.search.rounds, rate * 60, duration(eta));
+                 what, within, recent_.size(), recent_.size(), done_, config_.search.rounds, rate * 60, duration_text(eta));
   }
 
  private:
