@@ -16,8 +16,10 @@ PACKAGES=(
   # data: the real Fashion-MNIST (IDX under /usr/share/datasets/fashion-mnist), fonts for the
   # Chars74K stand-in, and Python with PIL to render it
   dataset-fashion-mnist fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf python3 python3-pil python3-numpy
-  # tests (and the analysis): read results files from Python
-  libgtest-dev python3-h5py
+  # analysis (Python, Debian's /usr/bin/python3) and its tests
+  python3-h5py python3-pandas python3-matplotlib python3-pytest
+  # tests
+  libgtest-dev
   # benchmarks: the same training loop in PyTorch-Python
   python3-torch
 )

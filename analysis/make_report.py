@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Regenerates the paper's Table 2, Table 4, Fig. 3 and Fig. 4 from unas results files.
+
+usage: analysis/make_report.py results/*.h5 [--out results/report/]
+
+Writes candidates.csv (every candidate of every experiment), fronts.csv (each experiment's
+fronts of error vs model size, PMU and MACs over the models within its bounds), table2/table4
+(.md and .tex),
+fig3_<task>, fig4 and hypervolume figures (.png and .pdf), hypervolume.csv, and report.md,
+which embeds them all. Works with any subset of the experiments (it says what is missing), and
+on results files that are still being written.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from unas_analysis import figures, tables  # noqa: E402
+from unas_analysis.pareto import pareto_mask  # noqa: E402
+from unas_analysis.results import load  # noqa: E402
+from unas_analysis.variants import variant  # noqa: E402
+
+
+def inputs(paths: list[str]) -> list[Path]:
+    files = []
+    for p in map(Path, paths):
+        files += sorted(p.glob("*.h5")) if p.is_dir() else [p]
+    return files
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Regenerate the paper's tables and figures from unas results files.")
+    parser.add_argument("results", nargs="+", help="results files (.h5) or folders holding them")
+    parser.add_argument("--out", default="results/report", help="output folder (default: results/report)")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    experiments, unreadable = [], []
+    for path in inputs(args.results):
+        try:
+            experiments.append(load(path))
+        except Exception as error:  # a corrupt or foreign file is reported, not fatal
+            unreadable.append(f"{path}: {error}")
+    for line in unreadable:
+        print(f"make_report: skipped {line}", file=sys.stderr)
+    if not experiments:
+        print("make_report: no readable results files", file=sys.stderr)
+        return 2
+
+    frames = [e.candidates.assign(experiment=e.name, task=e.task, variant=variant(e)) for e in experiments]
+    pd.concat(frames, ignore_index=True).to_csv(out / "candidates.csv", index=False)
+    fronts = []  # error vs each resource, over the models within the experiment's bounds
+    for e in experiments:
+        within = e.ok[e.within_bounds()]
+        for resource in ("model_size", "pmu", "macs"):
+            points = within[["error", resource]].to_numpy()
+            for _, r in within[pareto_mask(points)].sort_values(resource).iterrows() if len(points) else []:
+                fronts.append({"experiment": e.name, "front": f"error vs {resource}", "id": int(r["id"]), "error": r["error"],
+                               resource: int(r[resource])})
+    pd.DataFrame(fronts).to_csv(out / "fronts.csv", index=False)
+
+    report = ["# unas report", "", "| experiment | task | variant | finished | ok | failed | of rounds |", "|---|---|---|---|---|---|---|"]
+    for e in experiments:
+        ok = len(e.ok)
+        report.append(f"| {e.name} | {e.task} | {variant(e)} | {len(e.candidates)} | {ok} | {len(e.candidates) - ok} | {e.rounds} |")
+    missing = [f"unreadable: {u}" for u in unreadable]
+
+    t2, missing2 = tables.table2(experiments)
+    t4, missing4 = tables.table4(experiments)
+    for name, rows, columns in (("table2", t2, tables.COLUMNS), ("table4", t4, tables.SPARSE_COLUMNS)):
+        (out / f"{name}.md").write_text(tables.markdown(rows, columns))
+        (out / f"{name}.tex").write_text(tables.latex(rows, columns))
+    report += ["", "## Table 2: Pareto-optimal models per task, beside the paper's baselines", "", tables.markdown(t2, tables.COLUMNS)]
+    report += ["## Table 4: sparse models against SpArSe", "", tables.markdown(t4, tables.SPARSE_COLUMNS)]
+    missing += [f"Table 2: no experiment for {t}" for t in missing2] + [f"Table 4: no sparse experiment for {t}" for t in missing4]
+
+    report += ["## Fig. 3: error vs model size, AE vs BO vs AE + pruning", ""]
+    for task in ("Chars74K", "MNIST"):
+        paths, gone = figures.fig3(experiments, task, out / f"fig3_{task.lower()}")
+        missing += [f"Fig. 3: no {g} experiment" for g in gone]
+        if paths:
+            report += [f"![Fig. 3, {task}]({paths[0].name})", ""]
+    paths, gone = figures.fig4(experiments, out / "fig4")
+    missing += [f"Fig. 4: no {g} experiment" for g in gone]
+    report += ["## Fig. 4: MNIST, all objectives / no MS / no PMU", ""] + ([f"![Fig. 4]({paths[0].name})", ""] if paths else [])
+
+    curves = {e.name: figures.hypervolume_over_rounds(e) for e in experiments}
+    pd.DataFrame([{"experiment": n, "finished": k, "hypervolume": v} for n, c in curves.items() for k, v in c]).to_csv(
+        out / "hypervolume.csv", index=False)
+    paths = figures.hypervolume_figure(curves, out / "hypervolume")
+    report += ["## Hypervolume of the front over search rounds (objectives divided by their bounds)", "",
+               "| experiment | hypervolume at the end |", "|---|---|"]
+    report += [f"| {n} | {c[-1][1]:.4f} |" for n, c in curves.items() if c]
+    report += ["", f"![hypervolume]({paths[0].name})", ""]
+
+    report += ["## Missing", ""] + ([f"- {m}" for m in missing] if missing else ["Nothing: every table and figure has its experiments."])
+    (out / "report.md").write_text("\n".join(report) + "\n")
+    print(f"make_report: {len(experiments)} experiments -> {out / 'report.md'}"
+          + (f" ({len(missing)} things missing, listed there)" if missing else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Analysis of unas results files: Pareto fronts, the paper's tables and figures."""

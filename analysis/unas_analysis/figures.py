@@ -1,0 +1,121 @@
+"""Paper Fig. 3 (error vs model size: AE, BO, AE + pruning) and Fig. 4 (MNIST: all objectives,
+no MS, no PMU), and hypervolume over search rounds. PNG and PDF."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .pareto import hypervolume, pareto_mask  # noqa: E402
+from .results import Experiment  # noqa: E402
+from .variants import variant as _variant  # noqa: E402
+
+
+def variant(e: Experiment) -> str:
+    """The ablation, without the [simulated] mark (figures show simulated runs too, labelled)."""
+    return _variant(e).replace(" [simulated]", "")
+
+# Colour, marker and line style per variant, so that variants on top of each other stay visible.
+STYLES = {"AE": ("tab:blue", "o", "-"), "BO": ("tab:orange", "s", "--"), "AE + pruning": ("tab:green", "^", "-."),
+          "AE (no MS)": ("tab:red", "s", "--"), "AE (no PMU)": ("tab:purple", "^", "-.")}
+
+
+def _save(fig, stem: Path) -> list[Path]:
+    paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
+    for p in paths:
+        fig.savefig(p, dpi=130, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def _plot_variant(ax, x, y, name, count_label=True):
+    colour, marker, line = STYLES[name]
+    ax.scatter(x, y, s=14, alpha=0.5, facecolors="none", edgecolors=colour, marker=marker,
+               label=f"{name} ({len(x)} models)" if count_label else name)
+    if len(x) == 0:
+        return
+    points = np.column_stack([x, y])
+    f = points[pareto_mask(points)]
+    f = f[np.argsort(f[:, 0])]
+    ax.step(f[:, 0], f[:, 1], where="post", color=colour, linestyle=line, linewidth=2, label=f"{name} front")
+
+
+def fig3(experiments: list[Experiment], task: str, stem: Path) -> tuple[list[Path], list[str]]:
+    """Error vs model size of AE, BO and AE + pruning on one task, fronts highlighted."""
+    wanted = ["AE", "BO", "AE + pruning"]
+    found = {variant(e): e for e in experiments if e.task == task and variant(e) in wanted}
+    missing = [f"{task} {v}" for v in wanted if v not in found]
+    if not found:
+        return [], missing
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for name in wanted:
+        if name not in found:
+            continue
+        ok = found[name].ok
+        _plot_variant(ax, ok["model_size"].to_numpy(), ok["error"].to_numpy(), name)
+    bounds = next(iter(found.values())).bounds
+    if bounds["model_size"]:
+        ax.axvline(bounds["model_size"], color="grey", linestyle=":", label="MS bound")
+    if bounds["error"]:
+        ax.axhline(bounds["error"], color="grey", linestyle="--", label="error bound")
+    ax.set_xscale("log")
+    ax.set_xlabel("model size (bytes, int8)")
+    ax.set_ylabel("validation error")
+    ax.set_title(f"{task}: AE vs BO vs AE + pruning")
+    ax.legend(fontsize=7)
+    return _save(fig, stem), missing
+
+
+def fig4(experiments: list[Experiment], stem: Path) -> tuple[list[Path], list[str]]:
+    """MNIST aging evolution without pruning: all objectives, no MS, no PMU."""
+    wanted = ["AE", "AE (no MS)", "AE (no PMU)"]
+    found = {variant(e): e for e in experiments if e.task == "MNIST" and variant(e) in wanted}
+    missing = [f"MNIST {v}" for v in wanted if v not in found]
+    if not found:
+        return [], missing
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    for name in wanted:
+        if name not in found:
+            continue
+        ok = found[name].ok
+        for ax, column in zip(axes, ["model_size", "pmu"]):
+            _plot_variant(ax, ok[column].to_numpy(), ok["error"].to_numpy(), name, count_label=False)
+    for ax, label in zip(axes, ["model size (bytes)", "peak memory usage (bytes)"]):
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+    axes[0].set_ylabel("validation error")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("MNIST, aging evolution: all objectives / no MS / no PMU")
+    return _save(fig, stem), missing
+
+
+def hypervolume_over_rounds(e: Experiment, points: int = 20) -> list[tuple[int, float]]:
+    """Hypervolume of the front of the first k finished candidates, objectives divided by their
+    bounds (reference point: the bounds, so only models within bounds count)."""
+    ok = e.candidates
+    columns = e.bounded
+    reference = np.ones(len(columns))
+    scale = np.array([e.bounds[c] for c in columns], dtype=float)
+    out = []
+    for k in sorted(set(np.linspace(1, len(ok), min(points, len(ok))).astype(int))):
+        prefix = ok.iloc[:k]
+        prefix = prefix[prefix["outcome"] == "ok"]
+        out.append((int(k), hypervolume(prefix[columns].to_numpy() / scale, reference) if len(prefix) else 0.0))
+    return out
+
+
+def hypervolume_figure(curves: dict[str, list[tuple[int, float]]], stem: Path) -> list[Path]:
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    markers = "osv^<>Dp*h"
+    for k, (name, curve) in enumerate(curves.items()):
+        ax.plot([r for r, _ in curve], [v for _, v in curve], marker=markers[k % len(markers)], markersize=4,
+                linestyle=("-", "--", "-.", ":")[k % 4], fillstyle="none", label=name)
+    ax.set_xlabel("finished candidates")
+    ax.set_ylabel("hypervolume (objectives / bounds)")
+    ax.set_title("Hypervolume over search rounds")
+    ax.legend(fontsize=7)
+    return _save(fig, stem)

@@ -1,0 +1,107 @@
+"""The paper's Table 2 (Pareto-optimal models per task against baselines) and Table 4 (sparse
+models against SpArSe), as rows of dicts, with Markdown and LaTeX writers."""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import baselines
+from .pareto import pareto_mask
+from .results import Experiment
+
+COLUMNS = ["Task", "Model", "Accuracy %", "MS B", "RAM B", "MACs", "Steps", "Compute h", "Difference"]
+SPARSE_COLUMNS = ["Task", "Model", "Accuracy %", "MS B", "Steps", "Difference"]
+
+
+def front(e: Experiment, frame: pd.DataFrame) -> pd.DataFrame:
+    """The Pareto-optimal rows of `frame` over the experiment's bounded objectives."""
+    if frame.empty:
+        return frame
+    return frame[pareto_mask(frame[e.bounded].to_numpy())]
+
+
+def picks(e: Experiment) -> list[tuple[str, pd.Series]]:
+    """As the paper picks: on the front of the models within every bound, the most accurate and
+    the smallest one; without any model within bounds, the most accurate on the whole front."""
+    ok = e.ok
+    within = ok[e.within_bounds(ok)]
+    if within.empty:
+        f = front(e, ok)
+        return [("most accurate (over bounds)", f.loc[f["error"].idxmin()])] if not f.empty else []
+    f = front(e, within)
+    best, smallest = f.loc[f["error"].idxmin()], f.loc[f["model_size"].idxmin()]
+    out = [("most accurate", best)]
+    if smallest["id"] != best["id"]:
+        out.append(("smallest", smallest))
+    return out
+
+
+def _difference(accuracy: float, size: float, baseline_accuracy: float, baseline_size: float) -> str:
+    ratio = baseline_size / size
+    sized = f"MS x{ratio:.2f} smaller" if ratio >= 1 else f"MS x{1 / ratio:.2f} larger"
+    return f"{accuracy - baseline_accuracy:+.2f} pp, {sized}"
+
+
+def _reference(rows):
+    """The first baseline that is not the paper's own µNAS row, else the first row."""
+    return next((r for r in rows if not r[0].startswith("µNAS")), rows[0])
+
+
+def table2(experiments: list[Experiment]) -> tuple[list[dict], list[str]]:
+    rows, missing = [], []
+    for task, baseline_rows in baselines.TABLE2.items():
+        mine = [e for e in experiments if e.task == task and e.pruning != "unstructured"]
+        ref = _reference(baseline_rows)
+        if not mine:
+            missing.append(task)
+        for e in mine:
+            steps = len(e.candidates)
+            hours = e.candidates["train_seconds"].sum() / 3600
+            for how, r in picks(e):
+                accuracy = 100 * (1 - r["error"])
+                rows.append({"Task": task, "Model": f"unas {e.name} #{int(r['id'])} ({how})", "Accuracy %": f"{accuracy:.2f}",
+                             "MS B": int(r["model_size"]), "RAM B": int(r["pmu"]), "MACs": int(r["macs"]), "Steps": steps,
+                             "Compute h": f"{hours:.2f}",
+                             "Difference": _difference(accuracy, r["model_size"], ref[1], ref[2]) + f" vs {ref[0]}"})
+        for name, accuracy, size, ram, macs in baseline_rows:
+            rows.append({"Task": task, "Model": name, "Accuracy %": f"{accuracy:.2f}", "MS B": size,
+                         "RAM B": "" if ram is None else ram, "MACs": "" if macs is None else macs, "Steps": "",
+                         "Compute h": "", "Difference": ""})
+    return rows, missing
+
+
+def table4(experiments: list[Experiment]) -> tuple[list[dict], list[str]]:
+    rows, missing = [], []
+    for task, baseline_rows in baselines.TABLE4.items():
+        mine = [e for e in experiments if e.task == task and e.pruning == "unstructured"]
+        ref = _reference(baseline_rows)
+        if not mine:
+            missing.append(task)
+        for e in mine:
+            ok = e.ok
+            bound = e.bounds["model_size"]
+            within = ok[ok["model_size"] <= bound] if bound is not None else ok
+            if within.empty:
+                continue
+            r = within.loc[within["error"].idxmin()]
+            accuracy = 100 * (1 - r["error"])
+            rows.append({"Task": task, "Model": f"unas {e.name} #{int(r['id'])}", "Accuracy %": f"{accuracy:.2f}",
+                         "MS B": int(r["model_size"]), "Steps": len(e.candidates),
+                         "Difference": _difference(accuracy, r["model_size"], ref[1], ref[2]) + f" vs {ref[0]}"})
+        for name, accuracy, size in baseline_rows:
+            rows.append({"Task": task, "Model": name, "Accuracy %": f"{accuracy:.2f}", "MS B": size, "Steps": "", "Difference": ""})
+    return rows, missing
+
+
+def markdown(rows: list[dict], columns: list[str]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def latex(rows: list[dict], columns: list[str]) -> str:
+    def escape(text):
+        return str(text).replace("%", r"\%").replace("#", r"\#").replace("_", r"\_").replace("µ", r"$\mu$").replace(">=", r"$\geq$").replace("<", r"$<$")
+    out = [r"\begin{tabular}{" + "l" * len(columns) + "}", r"\toprule", " & ".join(escape(c) for c in columns) + r" \\", r"\midrule"]
+    out += [" & ".join(escape(r.get(c, "")) for c in columns) + r" \\" for r in rows]
+    out += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(out) + "\n"
