@@ -124,11 +124,13 @@ void read_search(TomlSection s, ExperimentConfig& c) {
 }
 
 void read_bounds(TomlSection s, ExperimentConfig& c) {
+  // A bound set to "none" drops that objective even when a base experiment sets it (the
+  // "no MS" / "no PMU" ablations extend the full one).
   auto& b = c.search.bounds;
-  b.error = s.number("error", 1e-9, 1.0);
-  b.peak_memory_bytes = s.integer("peak_memory", 1, INT64_MAX);
-  b.model_size_bytes = s.integer("model_size", 1, INT64_MAX);
-  b.macs = s.integer("macs", 1, INT64_MAX);
+  if (!s.is_none("error")) b.error = s.number("error", 1e-9, 1.0);
+  if (!s.is_none("peak_memory")) b.peak_memory_bytes = s.integer("peak_memory", 1, INT64_MAX);
+  if (!s.is_none("model_size")) b.model_size_bytes = s.integer("model_size", 1, INT64_MAX);
+  if (!s.is_none("macs")) b.macs = s.integer("macs", 1, INT64_MAX);
   if (!b.error && !b.peak_memory_bytes && !b.model_size_bytes && !b.macs)
     throw ConfigError("bounds: at least one objective needs a bound");
   s.finish();

@@ -8,7 +8,7 @@
 //              max_train / max_validation / max_test (0 = all; for smoke runs)
 //   [search]   algorithm ("aging_evolution" | "random"), rounds, population, sample,
 //              initial_population
-//   [bounds]   error, peak_memory, model_size, macs (a missing bound drops that objective)
+//   [bounds]   error, peak_memory, model_size, macs (a missing or "none" bound drops that objective)
 //   [training] optimizer ("sgdw" | "adamw"), momentum, weight_decay,
 //              learning_rate = [[0, 0.01], [35, 0.005]], epochs, batch_size, dropout,
 //              threads, memory_format, device

@@ -143,3 +143,39 @@ TEST_F(ExperimentConfigTest, MissingDataSetIsReportedBeforeAnyWork) {
 
 }  // namespace
 }  // namespace unas::run
+
+namespace unas::run {
+namespace {
+
+// Every experiment file of the repository loads, and the ablations differ from their bases in
+// exactly what the paper varies.
+TEST(Experiments, EveryFileInExperimentsLoads) {
+  const fs::path dir = fs::path(UNAS_SOURCE_DIR) / "experiments";
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".toml") continue;
+    const ExperimentConfig c = load_experiment(entry.path());
+    EXPECT_EQ(c.name, entry.path().stem().string());
+    ++count;
+  }
+  EXPECT_GE(count, 15);
+
+  const auto load = [&](const char* name) { return load_experiment(dir / (std::string(name) + ".toml")); };
+  const ExperimentConfig ae = load("mnist_ae"), no_ms = load("mnist_ae_no_ms"), no_pmu = load("mnist_ae_no_pmu");
+  EXPECT_FALSE(no_ms.search.bounds.model_size_bytes.has_value());
+  EXPECT_EQ(no_ms.search.bounds.peak_memory_bytes, ae.search.bounds.peak_memory_bytes);
+  EXPECT_FALSE(no_pmu.search.bounds.peak_memory_bytes.has_value());
+  EXPECT_EQ(no_pmu.search.bounds.model_size_bytes, ae.search.bounds.model_size_bytes);
+  const ExperimentConfig sparse = load("mnist_sparse");
+  EXPECT_FALSE(sparse.training.pruning->structured);
+  EXPECT_FALSE(sparse.search.bounds.macs.has_value());
+  EXPECT_EQ(*sparse.search.bounds.model_size_bytes, 1000);
+  const ExperimentConfig binary = load("chars74k_binary_ae_prune");
+  EXPECT_TRUE(binary.dataset.binary);
+  EXPECT_EQ(binary.dataset.image_height, 32);
+  EXPECT_EQ(binary.training.epochs, 60);  // inherited from chars74k_ae
+  EXPECT_NE(ae.digest, no_ms.digest);
+}
+
+}  // namespace
+}  // namespace unas::run
