@@ -82,6 +82,18 @@ void apply_override(toml::table& root, const std::string& assignment) {
   parsed.get("value")->visit([&](auto&& v) { t->insert_or_assign(keys.back(), std::move(v)); });
 }
 
+// A bound set to "none" drops that objective even when a base experiment sets it (the "no MS" /
+// "no PMU" ablations extend the full one). Removed here, once, so that every reader of the
+// resolved experiment (the checks below, `unas inspect`, analysis/) sees a plain missing bound.
+void drop_none_bounds(toml::table& root) {
+  toml::table* bounds = root["bounds"].as_table();
+  if (bounds == nullptr) return;
+  std::vector<std::string> dropped;
+  for (const auto& [key, value] : *bounds)
+    if (value.value<std::string>() == "none") dropped.emplace_back(key.str());
+  for (const std::string& key : dropped) bounds->erase(key);
+}
+
 std::string to_text(const toml::table& t) {
   std::ostringstream out;
   out << t;
@@ -124,13 +136,11 @@ void read_search(TomlSection s, ExperimentConfig& c) {
 }
 
 void read_bounds(TomlSection s, ExperimentConfig& c) {
-  // A bound set to "none" drops that objective even when a base experiment sets it (the
-  // "no MS" / "no PMU" ablations extend the full one).
   auto& b = c.search.bounds;
-  if (!s.is_none("error")) b.error = s.number("error", 1e-9, 1.0);
-  if (!s.is_none("peak_memory")) b.peak_memory_bytes = s.integer("peak_memory", 1, INT64_MAX);
-  if (!s.is_none("model_size")) b.model_size_bytes = s.integer("model_size", 1, INT64_MAX);
-  if (!s.is_none("macs")) b.macs = s.integer("macs", 1, INT64_MAX);
+  b.error = s.number("error", 1e-9, 1.0);
+  b.peak_memory_bytes = s.integer("peak_memory", 1, INT64_MAX);
+  b.model_size_bytes = s.integer("model_size", 1, INT64_MAX);
+  b.macs = s.integer("macs", 1, INT64_MAX);
   if (!b.error && !b.peak_memory_bytes && !b.model_size_bytes && !b.macs)
     throw ConfigError("bounds: at least one objective needs a bound");
   s.finish();
@@ -209,6 +219,7 @@ ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::st
   std::set<fs::path> chain;
   toml::table root = read_with_extends(file, chain);
   for (const std::string& o : overrides) apply_override(root, o);
+  drop_none_bounds(root);
 
   ExperimentConfig c;
   TomlSection top(&root, "", file.string());

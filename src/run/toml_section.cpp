@@ -39,13 +39,6 @@ void TomlSection::fail(const char* key, const std::string& message) const {
 
 bool TomlSection::has(const char* key) const { return table_ != nullptr && table_->contains(key); }
 
-bool TomlSection::is_none(const char* key) {
-  const toml::node* n = table_ != nullptr ? table_->get(key) : nullptr;
-  if (n == nullptr || n->value<std::string>() != "none") return false;
-  read_.insert(key);
-  return true;
-}
-
 const toml::node* TomlSection::node(const char* key) {
   read_.insert(key);
   return table_ != nullptr ? table_->get(key) : nullptr;

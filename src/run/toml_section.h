@@ -17,8 +17,6 @@ class TomlSection {
   TomlSection(const toml::table* table, std::string prefix, std::string file);
 
   bool has(const char* key) const;
-  // True for `key = "none"`, which an experiment uses to drop a value its base sets.
-  bool is_none(const char* key);
   std::optional<std::int64_t> integer(const char* key, std::int64_t min, std::int64_t max);
   std::optional<double> number(const char* key, double min, double max);  // integers accepted
   std::optional<std::string> string(const char* key, const std::vector<std::string>& allowed = {});

@@ -39,7 +39,7 @@ ABLATIONS = {  # name: (kind, bounds lines, extra tables)
     "chars74k_ae_prune": ("chars74k", "peak_memory = 60000\nmodel_size = 40000\nmacs = 20000000",
                           '[pruning]\nkind = "structured"\nsparsity = [0.1, 0.8]\nepochs = [1, 1]\n'),
     "mnist_ae": ("mnist", "peak_memory = 30000\nmodel_size = 30000\nmacs = 20000000", ""),
-    "mnist_ae_no_ms": ("mnist", "peak_memory = 30000\nmacs = 20000000", ""),
+    "mnist_ae_no_ms": ("mnist", 'peak_memory = 30000\nmodel_size = "none"\nmacs = 20000000', ""),
     "mnist_sparse": ("mnist", "model_size = 30000", '[pruning]\nkind = "unstructured"\nsparsity = [0.2, 0.9]\nepochs = [1, 1]\n'),
 }
 

@@ -175,6 +175,7 @@ TEST(Experiments, EveryFileInExperimentsLoads) {
   EXPECT_EQ(binary.dataset.image_height, 32);
   EXPECT_EQ(binary.training.epochs, 60);  // inherited from chars74k_ae
   EXPECT_NE(ae.digest, no_ms.digest);
+  EXPECT_EQ(no_ms.resolved_toml.find("none"), std::string::npos);  // stored as a plain missing bound
 }
 
 }  // namespace
