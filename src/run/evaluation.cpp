@@ -4,7 +4,7 @@
 
 namespace unas::run {
 
-using Json = nlohmann::json;
+using Json = arch::Json;  // the architecture's own JSON type: no conversion between the two
 
 std::string encode(const search::Candidate& c) {
   Json j = {{"id", c.id}, {"parent_id", c.parent_id}, {"architecture", arch::to_json(c.architecture)}, {"seed", c.seed}};
@@ -17,7 +17,7 @@ search::Candidate decode_candidate(const std::string& text) {
   search::Candidate c;
   c.id = j.at("id");
   c.parent_id = j.at("parent_id");
-  c.architecture = arch::architecture_from_json(arch::Json::parse(j.at("architecture").dump()));
+  c.architecture = arch::architecture_from_json(j.at("architecture"));
   c.seed = j.at("seed");
   if (j.contains("sparsity")) c.sparsity = j.at("sparsity").get<double>();
   return c;
