@@ -11,6 +11,8 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libtorch-dev zlib1g-dev libpng-dev
   libhdf5-dev libopenmpi-dev openmpi-bin libtomlplusplus-dev
+  # Bayesian optimisation: linear algebra for the GP, network simplex for the optimal transport
+  libeigen3-dev liblemon-dev
   # run: OpenBLAS takes over libblas.so.3 from the reference BLAS (up to 1.5x faster training)
   libopenblas0-openmp
   # data: the real Fashion-MNIST (IDX under /usr/share/datasets/fashion-mnist), fonts for the

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/parallel_for.h"
 #include "common/rng.h"
 #include "resources/build_layer_graph.h"
 #include "run/toml_section.h"
@@ -126,11 +127,21 @@ void read_dataset(TomlSection s, ExperimentConfig& c) {
 
 void read_search(TomlSection s, ExperimentConfig& c) {
   auto& x = c.search;
-  x.algorithm = s.string("algorithm", {"aging_evolution", "random"}).value_or("aging_evolution");
+  x.algorithm = s.string("algorithm", {"aging_evolution", "random", "bayesian_optimisation"}).value_or("aging_evolution");
   x.rounds = s.integer("rounds", 1, 100'000'000).value_or(2000);
+  const bool bayes_opt = x.algorithm == "bayesian_optimisation";
+  // Read for every algorithm, so that a BO file can extend its aging-evolution base.
   x.population = s.integer("population", 1, 1'000'000).value_or(100);
   x.sample = s.integer("sample", 1, 1'000'000).value_or(25);
-  x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(std::min(x.population, x.rounds));
+  if (bayes_opt) {
+    auto& bo = x.bayes_opt;
+    bo.pool = s.integer("pool", 1, 1'000'000).value_or(bo.pool);
+    bo.parents = s.integer("parents", 1, 1'000'000).value_or(bo.parents);
+    bo.random_share = s.number("random_share", 0.0, 1.0).value_or(bo.random_share);
+    bo.threads = static_cast<int>(s.integer("threads", 1, 1024).value_or(std::min(available_cpus(), 8)));
+  }
+  const std::int64_t initial = bayes_opt ? 15 : x.population;  // BO: the authors' 15 starting points
+  x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(std::min(initial, x.rounds));
   if (x.initial_population > x.rounds) s.fail("initial_population", fmt::format("{} is more than the {} rounds", x.initial_population, x.rounds));
   s.finish();
 }
@@ -179,6 +190,7 @@ void read_pruning(TomlSection s, ExperimentConfig& c) {
   p.start_epoch = static_cast<int>((*epochs)[0]);
   p.finish_epoch = static_cast<int>((*epochs)[1]);
   c.training.pruning = p;
+  c.search.unstructured = !p.structured;
   c.search.sparsity = search::SparsityRange{(*sparsity)[0], (*sparsity)[1]};
   s.finish();
 }
@@ -227,6 +239,8 @@ ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::st
   c.seed = static_cast<std::uint64_t>(top.integer("seed", 0, INT64_MAX).value_or(0));
   read_dataset(top.section("dataset"), c);
   read_search(top.section("search"), c);
+  c.search.input = data::dataset_input(c.dataset);
+  c.search.num_classes = data::dataset_classes(c.dataset);
   read_bounds(top.section("bounds"), c);
   read_training(top.section("training"), c);
   read_pruning(top.section("pruning"), c);

@@ -6,8 +6,12 @@
 //   name = "chars74k_ae_prune"          seed = 0            extends = "chars74k_ae.toml"
 //   [dataset]  kind, path, image_size = [48, 48], binary, split_seed,
 //              max_train / max_validation / max_test (0 = all; for smoke runs)
-//   [search]   algorithm ("aging_evolution" | "random"), rounds, population, sample,
-//              initial_population
+//   [search]   algorithm ("aging_evolution" | "random" | "bayesian_optimisation"), rounds,
+//              initial_population (random starting candidates; AE: population, BO: 15);
+//              aging evolution: population, sample; Bayesian optimisation: pool (candidates
+//              scored per proposal), parents (best points whose children fill the pool),
+//              random_share (of the pool drawn at random), threads (the master's, for
+//              network distances; default: the CPUs it may use, at most 8)
 //   [bounds]   error, peak_memory, model_size, macs (a missing or "none" bound drops that objective)
 //   [training] optimizer ("sgdw" | "adamw"), momentum, weight_decay,
 //              learning_rate = [[0, 0.01], [35, 0.005]], epochs, batch_size, dropout,

@@ -139,7 +139,10 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
   }
   std::deque<search::Candidate> reissue;
   for (const auto& [id, c] : proposed)
-    if (!finished.contains(id)) reissue.push_back(c);
+    if (!finished.contains(id)) {
+      algorithm->resume_pending(c);
+      reissue.push_back(c);
+    }
   std::int64_t next_id = proposed.empty() ? 0 : proposed.rbegin()->first + 1;
   auto done = static_cast<std::int64_t>(finished.size());
   if (!past.candidates.empty() || !past.proposals.empty())

@@ -21,6 +21,19 @@ Candidate random_candidate(const SearchSettings& settings, std::int64_t id, Rng&
   return c;
 }
 
+Candidate child_candidate(const Candidate& parent, const SearchSettings& settings, std::int64_t id, Rng& rng) {
+  Candidate child;
+  child.id = id;
+  child.parent_id = parent.id;
+  child.architecture = arch::random_child(parent.architecture, rng).architecture;
+  if (settings.sparsity) {
+    const double inherited = parent.sparsity.value_or(settings.sparsity->min) + rng.normal(0.0, 0.05);
+    child.sparsity = std::clamp(inherited, settings.sparsity->min, settings.sparsity->max);
+  }
+  child.seed = training_seed(settings, id);
+  return child;
+}
+
 AgingEvolution::AgingEvolution(SearchSettings settings) : settings_(std::move(settings)) {}
 
 Candidate AgingEvolution::propose(std::int64_t id) {
@@ -40,16 +53,7 @@ Candidate AgingEvolution::propose(std::int64_t id) {
       best_goal = goal;
     }
   }
-  Candidate child;
-  child.id = id;
-  child.parent_id = best->candidate.id;
-  child.architecture = arch::random_child(best->candidate.architecture, rng).architecture;
-  if (settings_.sparsity) {
-    const double inherited = best->candidate.sparsity.value_or(settings_.sparsity->min) + rng.normal(0.0, 0.05);
-    child.sparsity = std::clamp(inherited, settings_.sparsity->min, settings_.sparsity->max);
-  }
-  child.seed = training_seed(settings_, id);
-  return child;
+  return child_candidate(best->candidate, settings_, id, rng);
 }
 
 void AgingEvolution::observe(const Evaluated& result) {

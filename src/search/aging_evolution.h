@@ -26,4 +26,8 @@ class AgingEvolution : public SearchAlgorithm {
 // A random candidate of the search space (with a uniform sparsity when pruning).
 Candidate random_candidate(const SearchSettings& settings, std::int64_t id, Rng& rng);
 
+// A child of `parent` by one random morphism; with pruning it inherits the parent's sparsity
+// plus N(0, 0.05), clipped to the range.
+Candidate child_candidate(const Candidate& parent, const SearchSettings& settings, std::int64_t id, Rng& rng);
+
 }  // namespace unas::search

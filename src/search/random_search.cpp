@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "search/aging_evolution.h"
+#include "search/bayesian_optimisation.h"
 
 namespace unas::search {
 
@@ -14,7 +15,9 @@ Candidate RandomSearch::propose(std::int64_t id) {
 std::unique_ptr<SearchAlgorithm> make_search_algorithm(const SearchSettings& settings) {
   if (settings.algorithm == "aging_evolution") return std::make_unique<AgingEvolution>(settings);
   if (settings.algorithm == "random") return std::make_unique<RandomSearch>(settings);
-  throw std::invalid_argument("unknown search algorithm \"" + settings.algorithm + "\" (aging_evolution, random)");
+  if (settings.algorithm == "bayesian_optimisation") return std::make_unique<BayesianOptimisation>(settings);
+  throw std::invalid_argument("unknown search algorithm \"" + settings.algorithm +
+                              "\" (aging_evolution, random, bayesian_optimisation)");
 }
 
 }  // namespace unas::search

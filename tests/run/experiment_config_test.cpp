@@ -55,6 +55,19 @@ class ExperimentConfigTest : public unas::testing::TempDirTest {
   }
 };
 
+TEST_F(ExperimentConfigTest, BayesOptSettingsBelongToBayesOpt) {
+  const fs::path base = write("base.toml", kBase);
+  const ExperimentConfig bo = load_experiment(
+      base, {"search.algorithm=bayesian_optimisation", "search.pool=200", "search.threads=2"});
+  EXPECT_EQ(bo.search.bayes_opt.pool, 200);
+  EXPECT_EQ(bo.search.bayes_opt.threads, 2);
+  EXPECT_EQ(bo.search.bayes_opt.parents, 10);
+  EXPECT_EQ(bo.search.initial_population, 15);  // the authors' starting points
+  EXPECT_NE(error_of(base, {"search.pool=200"}).find("pool"), std::string::npos);
+  EXPECT_NE(error_of(base, {"search.algorithm=bayesian_optimisation", "search.random_share=1.5"}).find("random_share"),
+            std::string::npos);
+}
+
 TEST_F(ExperimentConfigTest, ReadsEverySection) {
   const ExperimentConfig c = load_experiment(write("base.toml", kBase));
   EXPECT_EQ(c.name, "base");
@@ -158,7 +171,7 @@ TEST(Experiments, EveryFileInExperimentsLoads) {
     EXPECT_EQ(c.name, entry.path().stem().string());
     ++count;
   }
-  EXPECT_GE(count, 15);
+  EXPECT_GE(count, 19);
 
   const auto load = [&](const char* name) { return load_experiment(dir / (std::string(name) + ".toml")); };
   const ExperimentConfig ae = load("mnist_ae"), no_ms = load("mnist_ae_no_ms"), no_pmu = load("mnist_ae_no_pmu");
@@ -170,6 +183,18 @@ TEST(Experiments, EveryFileInExperimentsLoads) {
   EXPECT_FALSE(sparse.training.pruning->structured);
   EXPECT_FALSE(sparse.search.bounds.macs.has_value());
   EXPECT_EQ(*sparse.search.bounds.model_size_bytes, 1000);
+  const ExperimentConfig bo = load("chars74k_bo"), bo_prune = load("chars74k_bo_prune"), chars_ae = load("chars74k_ae");
+  EXPECT_EQ(bo.search.algorithm, "bayesian_optimisation");
+  EXPECT_EQ(bo.search.rounds, 800);
+  EXPECT_EQ(bo.search.initial_population, 15);
+  EXPECT_EQ(bo.search.bounds.macs, chars_ae.search.bounds.macs);
+  EXPECT_EQ(bo.training.epochs, chars_ae.training.epochs);
+  EXPECT_EQ(bo.search.input, (resources::TensorShape{48, 48, 3}));
+  EXPECT_EQ(bo.search.num_classes, 62);
+  ASSERT_TRUE(bo_prune.search.sparsity.has_value());
+  EXPECT_EQ(bo_prune.search.sparsity->max, 0.85);
+  EXPECT_FALSE(bo_prune.search.unstructured);
+  EXPECT_TRUE(sparse.search.unstructured);
   const ExperimentConfig binary = load("chars74k_binary_ae_prune");
   EXPECT_TRUE(binary.dataset.binary);
   EXPECT_EQ(binary.dataset.image_height, 32);

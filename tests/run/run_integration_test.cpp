@@ -177,6 +177,34 @@ TEST_F(RunIntegration, SigkillAtRandomMomentsThenResumeLosesAndRepeatsNothing) {
   }
 }
 
+// Bayesian optimisation under `unas run`: proposals while others are pending, failures, and a
+// resume that replays the file into the GP and re-issues the in-flight candidates.
+TEST_F(RunIntegration, BayesOptProposesChildrenAndResumesAfterAKill) {
+  const fs::path file = experiment("bo", kSimulated);
+  const std::string bo = " --set search.algorithm=bayesian_optimisation --set search.rounds=60 --set search.pool=60";
+  run_and_kill(command(3, file) + bo, 3000);
+  const auto before = fs::exists(dir_ / "bo.h5") ? store::ResultsFile::read(dir_ / "bo.h5").candidates.size() : 0;
+  std::string log;
+  ASSERT_EQ(run(command(3, file) + bo, &log), 0) << log;
+  const store::ResultsContents c = store::ResultsFile::read(dir_ / "bo.h5");
+  ASSERT_EQ(c.candidates.size(), 60U) << "finished before the kill: " << before;
+  std::set<std::int64_t> ids, parents;
+  for (const auto& r : c.candidates) {
+    ASSERT_TRUE(ids.insert(r.id).second) << "duplicate id " << r.id;
+    if (r.id < 10) {  // initial_population in kSimulated
+      EXPECT_EQ(r.parent_id, -1) << "the starting points are random";
+    }
+    if (r.parent_id >= 0) parents.insert(r.parent_id);
+  }
+  EXPECT_EQ(*ids.rbegin(), 59);
+  EXPECT_GT(parents.size(), 0U) << "no proposal came from a morphed pool member";
+  for (const auto& r : c.candidates) {
+    if (parents.contains(r.id)) {
+      EXPECT_TRUE(r.ok()) << "failed candidate " << r.id << " became a parent";
+    }
+  }
+}
+
 TEST_F(RunIntegration, FailuresAreRecordedAndNeverBecomeParents) {
   const fs::path simulated = experiment("failing", std::string(kSimulated) + "\n");
   ASSERT_EQ(run(command(3, simulated, "--set simulate.failure_rate=0.3 --set search.rounds=40")), 0);
