@@ -22,6 +22,9 @@ NetworkSignature signature_of(const Candidate& c, const SearchSettings& s) {
 
 double sparsity_gap(std::optional<double> a, std::optional<double> b) { return std::abs(a.value_or(0.0) - b.value_or(0.0)); }
 
+// Distance standing for "unrelated": the kernel vanishes there and the posterior is the prior.
+constexpr double kFarAway = 1e9;
+
 // Observation counts at which the hyperparameters are refitted: every one up to 10, then
 // whenever the data grew by a fifth.
 std::size_t next_fit_after(std::size_t n) { return n < 10 ? n + 1 : std::max(n + 1, n + n / 5); }
@@ -134,10 +137,6 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
     resource_goal.push_back(scalarisation.goal(objectives.back(), resources_only));
     normal.push_back(rng.normal());
   }
-  std::vector<std::size_t> order(pool.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return resource_goal[a] < resource_goal[b]; });
-
   // The GP with the pending candidates fantasised.
   std::vector<std::size_t> pending;
   for (const auto& [pid, point] : pending_) pending.push_back(point);
@@ -149,13 +148,49 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
     for (Eigen::Index j = 0; j < p; ++j) among(i, j) = point_distance(pending[i], pending[j]);
   }
   gp.add_pending(pending_to_training, among);
+  Eigen::MatrixXd to_training(1, n), to_pending(1, p);
+  const auto posterior = [&] {
+    const Posterior post = gp.predict(to_training, to_pending);
+    return std::make_pair(post.mean(0), post.stddev(0));
+  };
+  const auto draw = [&](std::pair<double, double> mean_sd, std::size_t k) {
+    return std::clamp(mean_sd.first + mean_sd.second * normal[k], 0.0, 1.0);
+  };
 
+  // Screening: a child's error is drawn from the posterior at its parent, one morphism away and
+  // with every distance already known; a random network's from the prior (infinitely far away).
+  std::map<std::int64_t, std::pair<double, double>> screening;  // parent id (-1: none) -> mean, sd
+  std::vector<double> screening_goal(pool.size());
+  for (std::size_t k = 0; k < pool.size(); ++k) {
+    const std::int64_t parent = pool[k].parent_id;
+    auto it = screening.find(parent);
+    if (it == screening.end()) {
+      if (parent < 0) {
+        to_training.setConstant(kFarAway);
+        to_pending.setConstant(kFarAway);
+      } else {
+        const std::size_t q = index_.at(parent);
+        for (Eigen::Index j = 0; j < n; ++j) to_training(0, j) = point_distance(q, observed_[j]);
+        for (Eigen::Index j = 0; j < p; ++j) to_pending(0, j) = point_distance(q, pending[j]);
+      }
+      it = screening.emplace(parent, posterior()).first;
+    }
+    Objectives o = objectives[k];
+    o.error = draw(it->second, k);
+    screening_goal[k] = scalarisation.goal(o, bounds);
+  }
+  std::vector<std::size_t> order(pool.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return screening_goal[a] < screening_goal[b]; });
+
+  // Scoring: the best screened candidates with the GP at their own distances. A candidate whose
+  // exact resource terms alone reach the best goal so far cannot win and is passed over.
   std::size_t best = order.front();
   double best_goal = std::numeric_limits<double>::infinity();
   last_scored_ = 0;
-  Eigen::MatrixXd to_training(1, n), to_pending(1, p);
   for (std::size_t k : order) {
-    if (resource_goal[k] >= best_goal) break;
+    if (last_scored_ >= static_cast<std::size_t>(settings_.bayes_opt.scored)) break;
+    if (resource_goal[k] >= best_goal) continue;
     PoolRow& row = pool_row(pool[k]);
     parallel_for(static_cast<std::size_t>(n + p), settings_.bayes_opt.threads, [&](std::size_t j) {
       const auto i = static_cast<Eigen::Index>(j);
@@ -166,8 +201,7 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
       if (i < n) to_training(0, i) = d;
       else to_pending(0, i - n) = d;
     });
-    const Posterior post = gp.predict(to_training, to_pending);
-    objectives[k].error = std::clamp(post.mean(0) + post.stddev(0) * normal[k], 0.0, 1.0);
+    objectives[k].error = draw(posterior(), k);
     const double goal = scalarisation.goal(objectives[k], bounds);
     ++last_scored_;
     if (goal < best_goal) {
@@ -175,6 +209,7 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
       best = k;
     }
   }
+  last_goal_ = best_goal;
   return pool[best];
 }
 

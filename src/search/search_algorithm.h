@@ -27,6 +27,7 @@ struct BayesOptSettings {
   std::int64_t pool = 1000;   // candidates scored per proposal
   std::int64_t parents = 10;  // best points (under the round's scalarisation) whose children fill the pool
   double random_share = 0.2;  // of the pool drawn at random from the whole space
+  std::int64_t scored = 32;   // best screened candidates scored with the GP at their own distances
   int threads = 1;            // for network distances
 };
 
