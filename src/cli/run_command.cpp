@@ -22,6 +22,7 @@ namespace {
 struct RunOptions {
   std::string file;
   std::vector<std::string> sets;
+  std::string scale;
   bool resume = false;
 };
 
@@ -31,7 +32,7 @@ std::optional<run::ExperimentConfig> load_everywhere(const RunOptions& o, int ra
   std::optional<run::ExperimentConfig> config;
   std::string error;
   try {
-    config = run::load_experiment(o.file, o.sets);
+    config = run::load_experiment(o.file, o.sets, o.scale);
     if (rank == 0) run::check_environment(*config);
   } catch (const run::ConfigError& e) {
     error = e.what();
@@ -82,11 +83,12 @@ int run_experiment(const RunOptions& o) {
 
 void check_experiment(const RunOptions& o) {
   try {
-    const run::ExperimentConfig c = run::load_experiment(o.file, o.sets);
+    const run::ExperimentConfig c = run::load_experiment(o.file, o.sets, o.scale);
     run::check_environment(c);
     std::cout << c.resolved_toml << "\n";
-    std::cerr << fmt::format("{}: ok ({} rounds of {}, results in {})\n", o.file, c.search.rounds, c.search.algorithm,
-                             c.results.string());
+    std::cerr << fmt::format("{}: ok ({}{} rounds of {}, {} epochs, results in {})\n", o.file,
+                             c.scale.empty() ? "" : "scale " + c.scale + ": ", c.search.rounds, c.search.algorithm,
+                             c.training.epochs, c.results.string());
   } catch (const run::ConfigError& e) {
     throw UsageError(e.what());
   }
@@ -149,7 +151,10 @@ void register_run_commands(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<RunOptions>();
   const auto add_experiment = [o](CLI::App* cmd) {
     cmd->add_option("experiment", o->file, "Experiment TOML file (experiments/*.toml)")->required();
-    cmd->add_option("--set", o->sets, "Override a setting, e.g. --set search.rounds=50 (repeatable)");
+    cmd->add_option("--scale", o->scale,
+                    "Run at another scale: NAME of experiments/scales/NAME.toml (local, smoke) or an overlay file; "
+                    "results go to results/<name>.<scale>.h5");
+    cmd->add_option("--set", o->sets, "Override a setting, e.g. --set search.rounds=50 (repeatable; after --scale)");
     cmd->fallthrough();
   };
   CLI::App* run_cmd = app.add_subcommand(

@@ -1,5 +1,7 @@
 #include "run/candidate_evaluator.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -61,6 +63,10 @@ EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate
   const resources::LayerGraph graph = resources::build_layer_graph(candidate.architecture, input, classes);
   r.dense = counts(graph, false);
   r.pruned = r.dense;
+  if (config_.max_macs > 0 && r.dense.macs > config_.max_macs) {
+    r.failure = fmt::format("not trained: {} MACs, over [training] max_macs = {}", r.dense.macs, config_.max_macs);
+    return r;
+  }
   const auto started = std::chrono::steady_clock::now();
   try {
     if (config_.simulate) return simulate(candidate, r);

@@ -1,7 +1,8 @@
 #pragma once
 // Evaluates candidates on one rank: trains them (or, with [simulate], sleeps a drawn duration
 // and makes up an error that falls with the network's capacity) and measures their resources
-// before and after pruning. The data set is loaded on first use and kept.
+// before and after pruning. A candidate over [training] max_macs fails without training. The
+// data set is loaded on first use and kept.
 #include <optional>
 
 #include "data/dataset.h"

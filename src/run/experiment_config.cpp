@@ -9,7 +9,10 @@
 #include "common/parallel_for.h"
 #include "common/rng.h"
 #include "resources/build_layer_graph.h"
+#include "run/epoch_scale.h"
+#include "run/scale_overlay.h"
 #include "run/toml_section.h"
+#include "run/toml_tree.h"
 
 namespace unas::run {
 
@@ -17,32 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-toml::table parse_file(const fs::path& file) {
-  try {
-    return toml::parse_file(file.string());
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description()));
-  }
-}
-
-// `into` takes every key of `from`; tables present in both merge key by key. Nodes are moved,
-// not copied: a copy forgets the file and line it came from, which error messages name.
-void merge(toml::table& into, toml::table& from) {
-  for (auto&& [key, value] : from) {
-    toml::node* existing = into.get(key);
-    if (existing != nullptr && existing->is_table() && value.is_table()) {
-      merge(*existing->as_table(), *value.as_table());
-    } else {
-      value.visit([&](auto&& v) { into.insert_or_assign(key, std::move(v)); });
-    }
-  }
-}
-
 toml::table read_with_extends(const fs::path& file, std::set<fs::path>& chain) {
   if (!fs::exists(file)) throw ConfigError(fmt::format("{}: no such experiment file", file.string()));
   const fs::path canonical = fs::canonical(file);
   if (!chain.insert(canonical).second) throw ConfigError(fmt::format("{}: extends itself (a cycle of extends)", file.string()));
-  toml::table table = parse_file(file);
+  toml::table table = parse_toml_file(file);
   const toml::node* extends = table.get("extends");
   if (extends == nullptr) return table;
   if (!extends->is_string())
@@ -51,7 +33,7 @@ toml::table read_with_extends(const fs::path& file, std::set<fs::path>& chain) {
   const fs::path base_file = file.parent_path() / *extends->value<std::string>();
   toml::table base = read_with_extends(base_file, chain);
   table.erase("extends");
-  merge(base, table);
+  merge_tables(base, table);
   return base;
 }
 
@@ -172,6 +154,7 @@ void read_training(TomlSection s, ExperimentConfig& c) {
   t.threads = static_cast<int>(s.integer("threads", 1, 1024).value_or(1));
   t.memory_format = s.string("memory_format", {"auto", "channels_last", "nchw"}).value_or("auto");
   t.device = s.string("device").value_or("auto");
+  c.max_macs = s.integer("max_macs", 0, INT64_MAX).value_or(0);
   s.finish();
 }
 
@@ -225,17 +208,37 @@ void check_bounds_feasible(const ExperimentConfig& c, const std::string& file) {
   check(b.macs, min_macs, "macs");
 }
 
-}  // namespace
-
-ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::string>& overrides) {
+// The whole experiment as one TOML tree, in the order experiment_config.h gives.
+toml::table resolve(const fs::path& file, const std::vector<std::string>& overrides, const std::string& scale) {
   std::set<fs::path> chain;
   toml::table root = read_with_extends(file, chain);
+  if (const toml::node* n = root.get("scale"))
+    throw ConfigError(fmt::format("{}:{}: scale: set by --scale, not in an experiment file", file.string(), n->source().begin.line));
+  std::string scale_name;
+  if (!scale.empty()) {
+    const ScaleOverlay overlay = find_scale(scale, file);
+    apply_scale(root, overlay);
+    scale_name = overlay.name;
+  }
+  apply_epoch_scale(root, file.string());
   for (const std::string& o : overrides) apply_override(root, o);
+  apply_epoch_scale(root, file.string());  // an epoch_scale from --set scales what stands after it
+  const toml::node* recorded = root.get("scale");
+  const bool scale_intact = scale_name.empty() ? recorded == nullptr
+                                               : recorded != nullptr && recorded->value<std::string>() == scale_name;
+  if (!scale_intact) throw ConfigError("--set scale: the scale is chosen with --scale");
   drop_none_bounds(root);
+  return root;
+}
 
+}  // namespace
+
+ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::string>& overrides, const std::string& scale) {
+  toml::table root = resolve(file, overrides, scale);
   ExperimentConfig c;
   TomlSection top(&root, "", file.string());
   c.name = top.string("name").value_or(file.stem().string());
+  c.scale = top.string("scale").value_or("");
   c.seed = static_cast<std::uint64_t>(top.integer("seed", 0, INT64_MAX).value_or(0));
   read_dataset(top.section("dataset"), c);
   read_search(top.section("search"), c);
@@ -246,7 +249,7 @@ ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::st
   read_pruning(top.section("pruning"), c);
   read_simulate(top.section("simulate"), c);
   TomlSection run = top.section("run");
-  c.results = run.string("results").value_or("results/" + c.name + ".h5");
+  c.results = run.string("results").value_or("results/" + c.name + (c.scale.empty() ? "" : "." + c.scale) + ".h5");
   c.grace_seconds = run.number("grace_seconds", 0.0, 1e6).value_or(60.0);
   run.finish();
   top.finish();

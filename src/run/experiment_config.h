@@ -1,9 +1,18 @@
 #pragma once
-// An experiment: one TOML file in experiments/, optionally `extends = "base.toml"` (tables merge,
-// this file wins), with `--set key.path=value` overrides applied last. Every setting is checked
-// before any work starts; a bad one is a ConfigError naming file, line and key.
+// An experiment: one TOML file in experiments/, resolved in this order:
+//   1. the file, over its `extends = "base.toml"` chain (tables merge key by key, the child wins);
+//   2. a scale overlay, `--scale NAME` (experiments/scales/NAME.toml, or a path): the same
+//      experiment at another size, recorded as `scale = "NAME"` (scale_overlay.h);
+//   3. [training] epoch_scale = f, from any of the above: the schedule scaled in proportion,
+//      epochs E -> max(1, round(E·f)), learning-rate step epochs e -> round(e·f), pruning epochs
+//      [s, t] -> [round((s−1)·f) + 1, round(t·f)], kept ordered and within the epochs; the key
+//      is removed, so the resolved experiment holds what is trained (epoch_scale.h);
+//   4. `--set key.path=value` overrides, last (an epoch_scale set here scales what stands then).
+// Every setting is checked before any work starts; a bad one is a ConfigError naming file, line
+// and key.
 //
 //   name = "chars74k_ae_prune"          seed = 0            extends = "chars74k_ae.toml"
+//   scale = "local"                     (set by --scale only; part of the digest)
 //   [dataset]  kind, path, image_size = [48, 48], binary, split_seed,
 //              max_train / max_validation / max_test (0 = all; for smoke runs)
 //   [search]   algorithm ("aging_evolution" | "random" | "bayesian_optimisation"), rounds,
@@ -15,11 +24,14 @@
 //   [bounds]   error, peak_memory, model_size, macs (a missing or "none" bound drops that objective)
 //   [training] optimizer ("sgdw" | "adamw"), momentum, weight_decay,
 //              learning_rate = [[0, 0.01], [35, 0.005]], epochs, batch_size, dropout,
-//              threads, memory_format, device
+//              threads, memory_format, device, epoch_scale (step 3; not kept),
+//              max_macs (0 = none): a candidate with more MACs (as proposed) is recorded as
+//              failed without training, a compute cap for small machines (the local scale)
 //   [pruning]  kind ("structured" | "unstructured"), sparsity = [min, max], epochs = [start, finish]
 //   [simulate] mean_seconds, distribution ("fixed" | "uniform" | "exponential"), failure_rate:
 //              trainers sleep instead of training (benchmarks, tests)
-//   [run]      results (default results/<name>.h5), grace_seconds
+//   [run]      results (default results/<name>.h5, with a scale results/<name>.<scale>.h5),
+//              grace_seconds
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -41,11 +53,13 @@ struct SimulatedTraining {
 
 struct ExperimentConfig {
   std::string name;
+  std::string scale;  // "" unless --scale
   std::uint64_t seed = 0;
   data::DatasetSpec dataset;
   std::int64_t max_train = 0, max_validation = 0, max_test = 0;
   search::SearchSettings search;
   train::TrainConfig training;
+  std::int64_t max_macs = 0;  // candidates over it are not trained (0: all are)
   std::optional<SimulatedTraining> simulate;
   std::filesystem::path results;
   double grace_seconds = 60.0;  // after SIGTERM/SIGUSR1, how long running candidates may finish
@@ -59,8 +73,10 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Reads, merges, overrides and checks an experiment. Does not touch the data set.
-ExperimentConfig load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {});
+// Reads, merges, scales, overrides and checks an experiment. Does not touch the data set.
+// `scale`: "" (none), a name in experiments/scales/, or an overlay file.
+ExperimentConfig load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {},
+                                 const std::string& scale = {});
 
 // The checks that look outside the file: the data set's files exist. Throws ConfigError.
 void check_environment(const ExperimentConfig& config);

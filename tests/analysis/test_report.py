@@ -9,6 +9,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +177,24 @@ def test_hypervolume_by_hand():
     assert pareto.hypervolume(np.array([[0.2, 0.6], [0.5, 0.3], [0.6, 0.7], [1.2, 0.1]]), np.array([1.0, 1.0])) == pytest.approx(0.47)
     # a box in 3D
     assert pareto.hypervolume(np.array([[0.5, 0.5, 0.5]]), np.ones(3)) == pytest.approx(0.125)
+
+
+def test_scaled_runs_are_recognised_beside_the_full_one(results, tmp_path):
+    """A run with `--scale` is the same experiment (name, variant, task), labelled with its scale."""
+    tmp, _ = results
+    name = "chars74k_ae_prune"
+    kind, bounds, extra = ABLATIONS[name]
+    overlay = tmp_path / "tiny.toml"
+    overlay.write_text("[search]\nrounds = 30\npopulation = 5\nsample = 2\n")
+    toml = tmp_path / f"{name}.toml"
+    toml.write_text(f'name = "{name}"\nseed = 3\n{SIMULATED.format(kind=kind, rounds=150, bounds=bounds)}{extra}\n'
+                    f'[run]\nresults = "{tmp_path / (name + ".tiny.h5")}"\n')
+    subprocess.run([UNAS, "--log-level", "warn", "run", str(toml), "--scale", str(overlay)], check=True, capture_output=True)
+    out = tmp_path / "report"
+    assert make_report.main([str(tmp / f"{name}.h5"), str(tmp_path), "--out", str(out)]) == 0  # a file and a folder
+    text = (out / "report.md").read_text()
+    assert f"| {name} | full | Chars74K | AE + pruning [simulated] | 150 |" in text
+    assert f"| {name}.tiny | tiny | Chars74K | AE + pruning [simulated] | 30 |" in text
+    assert f"unas {name}.tiny #" in (out / "table2.md").read_text()
+    csv = pd.read_csv(out / "candidates.csv")
+    assert (csv["experiment"] == f"{name}.tiny").sum() == 30 and (csv["scale"] == "tiny").sum() == 30

@@ -45,9 +45,9 @@ class ExperimentConfigTest : public unas::testing::TempDirTest {
     std::ofstream(dir_ / name) << text;
     return dir_ / name;
   }
-  std::string error_of(const fs::path& file, const std::vector<std::string>& sets = {}) {
+  std::string error_of(const fs::path& file, const std::vector<std::string>& sets = {}, const std::string& scale = {}) {
     try {
-      load_experiment(file, sets);
+      load_experiment(file, sets, scale);
     } catch (const ConfigError& e) {
       return e.what();
     }
@@ -143,6 +143,79 @@ TEST_F(ExperimentConfigTest, EveryBadSettingNamesFileLineAndKey) {
   EXPECT_EQ(error_of(write("ok.toml", kBase), {"rounds"}), "--set \"rounds\": expected key.path=value");
 }
 
+std::vector<std::pair<int, double>> steps_of(const ExperimentConfig& c) {
+  std::vector<std::pair<int, double>> out;
+  for (const auto& s : c.training.optimizer.schedule) out.emplace_back(s.from_epoch, s.rate);
+  return out;
+}
+
+constexpr const char* kPruning = "[pruning]\nkind = \"structured\"\nsparsity = [0.1, 0.85]\nepochs = [20, 53]\n";
+
+TEST_F(ExperimentConfigTest, EpochScaleScalesTheScheduleInProportion) {
+  const fs::path f = write("base.toml", std::string(kBase) + kPruning);
+  // Chars74K at 0.2: 60 -> 12 epochs, the LR step 35 -> 7, pruning 20..53 (time 19..53) -> 5..11.
+  const ExperimentConfig c = load_experiment(f, {"training.epoch_scale=0.2"});
+  EXPECT_EQ(c.training.epochs, 12);
+  EXPECT_EQ(steps_of(c), (std::vector<std::pair<int, double>>{{0, 0.01}, {7, 0.005}}));
+  EXPECT_EQ(c.training.pruning->start_epoch, 5);
+  EXPECT_EQ(c.training.pruning->finish_epoch, 11);
+  EXPECT_EQ(c.resolved_toml.find("epoch_scale"), std::string::npos);  // what is trained, not how it was derived
+  // CIFAR-10 at 0.05: 130 -> 7 (6.5 rounds up); steps 90 -> 5 (4.5) and 105 -> 5 (5.25): the
+  // 0.005 phase rounds to nothing and gives way; pruning 90..120 -> 5..6.
+  const ExperimentConfig cifar = load_experiment(
+      f, {"training.epochs=130", "training.learning_rate=[[0, 0.01], [90, 0.005], [105, 0.001]]", "pruning.epochs=[90, 120]",
+          "training.epoch_scale=0.05"});
+  EXPECT_EQ(cifar.training.epochs, 7);
+  EXPECT_EQ(steps_of(cifar), (std::vector<std::pair<int, double>>{{0, 0.01}, {5, 0.001}}));
+  EXPECT_EQ(cifar.training.pruning->start_epoch, 5);
+  EXPECT_EQ(cifar.training.pruning->finish_epoch, 6);
+  // A first phase that rounds to nothing gives way too; epoch 0 stays the first step.
+  const ExperimentConfig early = load_experiment(f, {"training.learning_rate=[[0, 0.01], [3, 0.005]]", "training.epoch_scale=0.1"});
+  EXPECT_EQ(steps_of(early), (std::vector<std::pair<int, double>>{{0, 0.005}}));
+  // Far down, at least one epoch, and pruning inside it.
+  const ExperimentConfig tiny = load_experiment(f, {"training.epoch_scale=0.001"});
+  EXPECT_EQ(tiny.training.epochs, 1);
+  EXPECT_EQ(tiny.training.pruning->start_epoch, 1);
+  EXPECT_EQ(tiny.training.pruning->finish_epoch, 1);
+  // --set after the scale is taken as written; an epoch_scale in --set scales what stands then.
+  EXPECT_EQ(load_experiment(f, {"training.epoch_scale=0.5", "training.epochs=50"}).training.epochs, 25);
+  EXPECT_EQ(error_of(f, {"training.epoch_scale=0"}), "--set training.epoch_scale: training.epoch_scale: 0 is outside 1e-06..1000");
+}
+
+TEST_F(ExperimentConfigTest, ScaleOverlayMergesAfterExtendsAndBeforeSet) {
+  const fs::path f = write("base.toml", std::string(kBase) + kPruning);
+  fs::create_directories(dir_ / "scales");
+  write("scales/small.toml", "[search]\nrounds = 40\npopulation = 10\nsample = 3\n[training]\nepoch_scale = 0.2\n");
+  const ExperimentConfig full = load_experiment(f);
+  const ExperimentConfig small = load_experiment(f, {}, "small");
+  EXPECT_EQ(small.name, "base");  // the same experiment, smaller
+  EXPECT_EQ(small.scale, "small");
+  EXPECT_EQ(small.search.rounds, 40);
+  EXPECT_EQ(small.search.initial_population, 10);
+  EXPECT_EQ(small.search.bounds.model_size_bytes, full.search.bounds.model_size_bytes);
+  EXPECT_EQ(small.training.epochs, 12);
+  EXPECT_EQ(small.results, fs::path("results/base.small.h5"));  // never the full run's file
+  EXPECT_NE(small.digest, full.digest);
+  EXPECT_NE(small.resolved_toml.find("scale = 'small'"), std::string::npos) << small.resolved_toml;
+  EXPECT_EQ(load_experiment(f, {"search.rounds=12"}, "small").search.rounds, 12);  // --set wins
+  EXPECT_EQ(load_experiment(f, {}, (dir_ / "scales" / "small.toml").string()).scale, "small");  // a path
+  EXPECT_EQ(load_experiment(f, {"run.results=/tmp/r.h5"}, "small").results, fs::path("/tmp/r.h5"));
+
+  // The scales listed are those beside the experiment and, from the repository root, in experiments/scales/.
+  const std::string unknown = error_of(f, {}, "huge");
+  EXPECT_EQ(unknown.rfind("--scale huge: no huge.toml in " + (dir_ / "scales").string() + " (there are: ", 0), 0U) << unknown;
+  EXPECT_NE(unknown.find("small"), std::string::npos) << unknown;
+  EXPECT_EQ(error_of(f, {}, "/nowhere/x.toml"), "--scale /nowhere/x.toml: no such overlay file");
+  write("scales/renamed.toml", "name = \"other\"\n[search]\nrounds = 4\n");
+  EXPECT_EQ(error_of(f, {}, "renamed"),
+            (dir_ / "scales" / "renamed.toml").string() + ":1: name: a scale overlay cannot set it (a scaled run is the same experiment)");
+  EXPECT_EQ(error_of(f, {"scale=small"}), "--set scale: the scale is chosen with --scale");
+  EXPECT_EQ(error_of(write("scaled.toml", "scale = \"small\"\n" + std::string(kBase))),
+            (dir_ / "scaled.toml").string() + ":1: scale: set by --scale, not in an experiment file");
+  write("scales/typo.toml", "[serach]\nrounds = 4\n");
+  EXPECT_EQ(error_of(f, {}, "typo"), (dir_ / "scales" / "typo.toml").string() + ":1: serach: unknown key");
+}
+
 TEST_F(ExperimentConfigTest, MissingDataSetIsReportedBeforeAnyWork) {
   const ExperimentConfig c = load_experiment(write("base.toml", kBase), {"dataset.path=" + (dir_ / "nowhere").string()});
   try {
@@ -201,6 +274,103 @@ TEST(Experiments, EveryFileInExperimentsLoads) {
   EXPECT_EQ(binary.training.epochs, 60);  // inherited from chars74k_ae
   EXPECT_NE(ae.digest, no_ms.digest);
   EXPECT_EQ(no_ms.resolved_toml.find("none"), std::string::npos);  // stored as a plain missing bound
+}
+
+}  // namespace
+}  // namespace unas::run
+
+namespace unas::run {
+namespace {
+
+// Every experiment file loads at every scale of experiments/scales/: the same experiment (name,
+// bounds, pruning kind), smaller, into its own results file, with a valid schedule.
+TEST(Experiments, EveryFileLoadsAtEveryScale) {
+  const fs::path dir = fs::path(UNAS_SOURCE_DIR) / "experiments";
+  int count = 0;
+  for (const auto& overlay : fs::directory_iterator(dir / "scales")) {
+    const std::string scale = overlay.path().stem().string();
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() != ".toml") continue;
+      SCOPED_TRACE(entry.path().filename().string() + " at scale " + scale);
+      const ExperimentConfig full = load_experiment(entry.path());
+      const ExperimentConfig c = load_experiment(entry.path(), {}, scale);
+      EXPECT_EQ(c.name, full.name);
+      EXPECT_EQ(c.scale, scale);
+      EXPECT_EQ(c.results, fs::path("results") / (full.name + "." + scale + ".h5"));
+      EXPECT_LT(c.search.rounds, full.search.rounds);
+      EXPECT_LE(c.training.epochs, full.training.epochs);
+      EXPECT_EQ(c.search.bounds.error, full.search.bounds.error);
+      EXPECT_EQ(c.search.bounds.model_size_bytes, full.search.bounds.model_size_bytes);
+      EXPECT_LE(c.training.optimizer.schedule.size(), full.training.optimizer.schedule.size());
+      ASSERT_EQ(c.training.pruning.has_value(), full.training.pruning.has_value());
+      if (c.training.pruning) {
+        EXPECT_EQ(c.training.pruning->structured, full.training.pruning->structured);
+      }
+      ++count;
+    }
+  }
+  EXPECT_GE(count, 2 * 15);
+}
+
+std::vector<std::pair<int, double>> schedule(const ExperimentConfig& c) {
+  std::vector<std::pair<int, double>> out;
+  for (const auto& s : c.training.optimizer.schedule) out.emplace_back(s.from_epoch, s.rate);
+  return out;
+}
+
+TEST(Experiments, ScaledValuesOfRealExperiments) {
+  const fs::path dir = fs::path(UNAS_SOURCE_DIR) / "experiments";
+  const auto load = [&](const char* name, const char* scale) {
+    return load_experiment(dir / (std::string(name) + ".toml"), {}, scale ? scale : "");
+  };
+  using Steps = std::vector<std::pair<int, double>>;
+
+  // Chars74K + pruning (60 epochs, LR step at 35, pruning 20..53) on one 2-core machine.
+  const ExperimentConfig local = load("chars74k_ae_prune", "local");
+  EXPECT_EQ(local.search.rounds, 50);
+  EXPECT_EQ(local.search.population, 16);
+  EXPECT_EQ(local.search.sample, 4);
+  EXPECT_EQ(local.search.initial_population, 12);
+  EXPECT_EQ(local.max_train, 0);  // all the data
+  EXPECT_EQ(local.training.epochs, 12);
+  EXPECT_EQ(schedule(local), (Steps{{0, 0.01}, {7, 0.005}}));
+  EXPECT_EQ(local.training.pruning->start_epoch, 5);
+  EXPECT_EQ(local.training.pruning->finish_epoch, 11);
+  EXPECT_EQ(local.results, fs::path("results/chars74k_ae_prune.local.h5"));
+  EXPECT_EQ(local.max_macs, 2'000'000);
+  EXPECT_EQ(load("chars74k_ae_prune", nullptr).max_macs, 0);  // the paper's runs train every candidate
+
+  const ExperimentConfig smoke = load("chars74k_ae_prune", "smoke");
+  EXPECT_EQ(smoke.search.rounds, 6);
+  EXPECT_EQ(smoke.max_train, 400);
+  EXPECT_EQ(smoke.max_validation, 100);
+  EXPECT_EQ(smoke.max_test, 100);
+  EXPECT_EQ(smoke.training.epochs, 2);
+  EXPECT_EQ(schedule(smoke), (Steps{{0, 0.01}, {1, 0.005}}));
+  EXPECT_EQ(smoke.training.pruning->start_epoch, 1);
+  EXPECT_EQ(smoke.training.pruning->finish_epoch, 1);
+
+  // MNIST + pruning (30 epochs, pruning 3..18).
+  const ExperimentConfig mnist = load("mnist_ae_prune", "local");
+  EXPECT_EQ(mnist.training.epochs, 6);
+  EXPECT_EQ(schedule(mnist), (Steps{{0, 0.005}}));
+  EXPECT_EQ(mnist.training.pruning->start_epoch, 1);
+  EXPECT_EQ(mnist.training.pruning->finish_epoch, 4);
+
+  // CIFAR-10 + pruning (130 epochs, steps at 90 and 105, pruning 90..120).
+  const ExperimentConfig cifar = load("cifar10_ae_prune", "local");
+  EXPECT_EQ(cifar.training.epochs, 26);
+  EXPECT_EQ(schedule(cifar), (Steps{{0, 0.01}, {18, 0.005}, {21, 0.001}}));
+  EXPECT_EQ(cifar.training.pruning->start_epoch, 19);
+  EXPECT_EQ(cifar.training.pruning->finish_epoch, 24);
+
+  // Fashion-MNIST + pruning (45 epochs, steps at 25 and 35, pruning 3..38) in one epoch: the
+  // 0.005 phase rounds to nothing.
+  const ExperimentConfig fashion = load("fashion_ae_prune", "smoke");
+  EXPECT_EQ(fashion.training.epochs, 1);
+  EXPECT_EQ(schedule(fashion), (Steps{{0, 0.01}, {1, 0.001}}));
+  EXPECT_EQ(fashion.training.pruning->start_epoch, 1);
+  EXPECT_EQ(fashion.training.pruning->finish_epoch, 1);
 }
 
 }  // namespace

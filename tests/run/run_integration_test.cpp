@@ -229,6 +229,22 @@ TEST_F(RunIntegration, FailuresAreRecordedAndNeverBecomeParents) {
   }
 }
 
+TEST_F(RunIntegration, CandidatesOverMaxMacsAreRecordedAsNotTrained) {
+  const fs::path file = experiment("capped", kSimulated);
+  ASSERT_EQ(run(command(3, file, "--set training.max_macs=1000000 --set search.rounds=40")), 0);
+  const store::ResultsContents c = store::ResultsFile::read(dir_ / "capped.h5");
+  ASSERT_EQ(c.candidates.size(), 40U);
+  int over = 0;
+  for (const auto& r : c.candidates) {
+    if (r.macs <= 1'000'000) continue;
+    ++over;
+    EXPECT_EQ(r.outcome, "failed");
+    EXPECT_EQ(r.failure, "not trained: " + std::to_string(r.macs) + " MACs, over [training] max_macs = 1000000");
+    EXPECT_EQ(r.train_seconds, 0.0);
+  }
+  EXPECT_GE(over, 1);  // random architectures of this size have up to 1 G MACs
+}
+
 TEST_F(RunIntegration, BadInputIsOneLineAndExitCodeTwo) {
   const fs::path file = experiment("bad", std::string(kSimulated) + "\n[searh]\nrounds = 3\n");
   const std::string message = "unas: error: " + file.string() + ":20: searh: unknown key\n";

@@ -1,0 +1,78 @@
+#include "run/epoch_scale.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "run/toml_section.h"
+
+namespace unas::run {
+
+namespace {
+
+std::int64_t scaled(double epoch, double factor) { return std::lround(epoch * factor); }
+
+// Writes an epoch into a number node, whether the file wrote it as an integer or a float.
+void set_number(toml::node& node, std::int64_t value) {
+  if (auto* i = node.as_integer()) i->get() = value;
+  if (auto* f = node.as_floating_point()) f->get() = static_cast<double>(value);
+}
+
+// The rest of each check is the readers' (TomlSection): values of the wrong type are left alone
+// here, for them to report with file and line.
+std::int64_t scale_epochs(toml::table& training, double factor) {
+  toml::node* epochs = training.get("epochs");
+  if (epochs == nullptr || !epochs->is_integer()) return 1;  // the reader's default, or its error
+  const std::int64_t value =
+      std::max<std::int64_t>(1, scaled(static_cast<double>(*epochs->value<std::int64_t>()), factor));
+  set_number(*epochs, value);
+  return value;
+}
+
+void scale_learning_rate(toml::table& training, double factor) {
+  toml::array* steps = training["learning_rate"].as_array();
+  if (steps == nullptr) return;
+  for (const toml::node& step : *steps) {
+    const toml::array* pair = step.as_array();
+    if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_integer()) return;
+  }
+  std::vector<std::int64_t> epochs;
+  for (toml::node& step : *steps)
+    epochs.push_back(scaled(static_cast<double>(*(*step.as_array())[0].value<std::int64_t>()), factor));
+  // Walk backwards: a step whose scaled epoch is not before the next kept one's gives way to it.
+  std::int64_t next_kept = INT64_MAX;
+  for (std::size_t k = epochs.size(); k-- > 0;) {
+    if (epochs[k] >= next_kept) {
+      steps->erase(steps->begin() + static_cast<std::ptrdiff_t>(k));
+      continue;
+    }
+    set_number((*(*steps)[k].as_array())[0], epochs[k]);
+    next_kept = epochs[k];
+  }
+}
+
+void scale_pruning(toml::table& root, double factor, std::int64_t epochs) {
+  toml::array* range = root["pruning"]["epochs"].as_array();
+  if (range == nullptr || range->size() != 2 || !(*range)[0].is_number() || !(*range)[1].is_number()) return;
+  const double start = *(*range)[0].value<double>(), finish = *(*range)[1].value<double>();
+  if (start < 1 || finish < start) return;  // the reader says why
+  const std::int64_t new_start = std::min(scaled(start - 1, factor) + 1, epochs);
+  const std::int64_t new_finish = std::clamp(scaled(finish, factor), new_start, epochs);
+  set_number((*range)[0], new_start);
+  set_number((*range)[1], new_finish);
+}
+
+}  // namespace
+
+void apply_epoch_scale(toml::table& root, const std::string& file) {
+  toml::table* training = root["training"].as_table();
+  if (training == nullptr || !training->contains("epoch_scale")) return;
+  const double factor = *TomlSection(training, "training.", file).number("epoch_scale", 1e-6, 1000.0);
+  training->erase("epoch_scale");
+  const std::int64_t epochs = scale_epochs(*training, factor);
+  scale_learning_rate(*training, factor);
+  scale_pruning(root, factor, epochs);
+}
+
+}  // namespace unas::run
