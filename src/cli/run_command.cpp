@@ -24,6 +24,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string scale;
   bool resume = false;
+  bool results_only = false;  // check: print only where results go
 };
 
 // Loads and checks the experiment on every rank, so that a bad file stops all of them cleanly;
@@ -85,6 +86,10 @@ void check_experiment(const RunOptions& o) {
   try {
     const run::ExperimentConfig c = run::load_experiment(o.file, o.sets, o.scale);
     run::check_environment(c);
+    if (o.results_only) {
+      std::cout << c.results.string() << "\n";
+      return;
+    }
     std::cout << c.resolved_toml << "\n";
     std::cerr << fmt::format("{}: ok ({}{} rounds of {}, {} epochs, results in {})\n", o.file,
                              c.scale.empty() ? "" : "scale " + c.scale + ": ", c.search.rounds, c.search.algorithm,
@@ -99,13 +104,22 @@ std::string bound_text(const toml::table& bounds, const char* key, const char* u
   return v ? fmt::format("{} <= {}{}", key, *v, unit) : fmt::format("{} unbounded", key);
 }
 
-void inspect(const std::string& path) {
+// `unas inspect FILE --complete`, for scripts: exit 0 when every round has finished, else say how
+// far the run got and exit 1.
+int check_complete(const std::string& path, const store::ResultsContents& c) {
+  if (static_cast<std::int64_t>(c.candidates.size()) >= c.info.rounds) return 0;
+  std::cerr << fmt::format("{}: {} of {} rounds finished\n", path, c.candidates.size(), c.info.rounds);
+  return kExitFailure;
+}
+
+int inspect(const std::string& path, bool complete) {
   store::ResultsContents c;
   try {
     c = store::ResultsFile::read(path);
   } catch (const store::StoreError& e) {
     throw UsageError(e.what());
   }
+  if (complete) return check_complete(path, c);
   const auto& i = c.info;
   std::size_t ok = 0;
   for (const auto& r : c.candidates) ok += r.ok();
@@ -143,6 +157,7 @@ void inspect(const std::string& path) {
                              std::isnan(r.sparsity) ? "-" : fmt::format("{:.3f}", r.sparsity),
                              search::within_bounds(points[k], b) ? "within" : "over");
   }
+  return 0;
 }
 
 }  // namespace
@@ -166,13 +181,16 @@ void register_run_commands(CLI::App& app, int& exit_code) {
 
   CLI::App* check_cmd = app.add_subcommand("check", "Check an experiment file (and that its data set is there); print it resolved");
   add_experiment(check_cmd);
+  check_cmd->add_flag("--results", o->results_only, "Print only the path of the results file (for scripts)");
   check_cmd->callback([o] { check_experiment(*o); });
 
   auto path = std::make_shared<std::string>();
+  auto complete = std::make_shared<bool>(false);
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Progress, outcomes and the Pareto front of a results file (also while it is being written)");
   inspect_cmd->add_option("results", *path, "results/NAME.h5")->required();
+  inspect_cmd->add_flag("--complete", *complete, "Print nothing and exit 0 when every round has finished, else exit 1 (for scripts)");
   inspect_cmd->fallthrough();
-  inspect_cmd->callback([path] { inspect(*path); });
+  inspect_cmd->callback([path, complete, &exit_code] { exit_code = inspect(*path, *complete); });
 }
 
 }  // namespace unas::cli

@@ -312,12 +312,6 @@ TEST(Experiments, EveryFileLoadsAtEveryScale) {
   EXPECT_GE(count, 2 * 15);
 }
 
-std::vector<std::pair<int, double>> schedule(const ExperimentConfig& c) {
-  std::vector<std::pair<int, double>> out;
-  for (const auto& s : c.training.optimizer.schedule) out.emplace_back(s.from_epoch, s.rate);
-  return out;
-}
-
 TEST(Experiments, ScaledValuesOfRealExperiments) {
   const fs::path dir = fs::path(UNAS_SOURCE_DIR) / "experiments";
   const auto load = [&](const char* name, const char* scale) {
@@ -333,7 +327,7 @@ TEST(Experiments, ScaledValuesOfRealExperiments) {
   EXPECT_EQ(local.search.initial_population, 12);
   EXPECT_EQ(local.max_train, 0);  // all the data
   EXPECT_EQ(local.training.epochs, 12);
-  EXPECT_EQ(schedule(local), (Steps{{0, 0.01}, {7, 0.005}}));
+  EXPECT_EQ(steps_of(local), (Steps{{0, 0.01}, {7, 0.005}}));
   EXPECT_EQ(local.training.pruning->start_epoch, 5);
   EXPECT_EQ(local.training.pruning->finish_epoch, 11);
   EXPECT_EQ(local.results, fs::path("results/chars74k_ae_prune.local.h5"));
@@ -346,21 +340,21 @@ TEST(Experiments, ScaledValuesOfRealExperiments) {
   EXPECT_EQ(smoke.max_validation, 100);
   EXPECT_EQ(smoke.max_test, 100);
   EXPECT_EQ(smoke.training.epochs, 2);
-  EXPECT_EQ(schedule(smoke), (Steps{{0, 0.01}, {1, 0.005}}));
+  EXPECT_EQ(steps_of(smoke), (Steps{{0, 0.01}, {1, 0.005}}));
   EXPECT_EQ(smoke.training.pruning->start_epoch, 1);
   EXPECT_EQ(smoke.training.pruning->finish_epoch, 1);
 
   // MNIST + pruning (30 epochs, pruning 3..18).
   const ExperimentConfig mnist = load("mnist_ae_prune", "local");
   EXPECT_EQ(mnist.training.epochs, 6);
-  EXPECT_EQ(schedule(mnist), (Steps{{0, 0.005}}));
+  EXPECT_EQ(steps_of(mnist), (Steps{{0, 0.005}}));
   EXPECT_EQ(mnist.training.pruning->start_epoch, 1);
   EXPECT_EQ(mnist.training.pruning->finish_epoch, 4);
 
   // CIFAR-10 + pruning (130 epochs, steps at 90 and 105, pruning 90..120).
   const ExperimentConfig cifar = load("cifar10_ae_prune", "local");
   EXPECT_EQ(cifar.training.epochs, 26);
-  EXPECT_EQ(schedule(cifar), (Steps{{0, 0.01}, {18, 0.005}, {21, 0.001}}));
+  EXPECT_EQ(steps_of(cifar), (Steps{{0, 0.01}, {18, 0.005}, {21, 0.001}}));
   EXPECT_EQ(cifar.training.pruning->start_epoch, 19);
   EXPECT_EQ(cifar.training.pruning->finish_epoch, 24);
 
@@ -368,7 +362,7 @@ TEST(Experiments, ScaledValuesOfRealExperiments) {
   // 0.005 phase rounds to nothing.
   const ExperimentConfig fashion = load("fashion_ae_prune", "smoke");
   EXPECT_EQ(fashion.training.epochs, 1);
-  EXPECT_EQ(schedule(fashion), (Steps{{0, 0.01}, {1, 0.001}}));
+  EXPECT_EQ(steps_of(fashion), (Steps{{0, 0.01}, {1, 0.001}}));
   EXPECT_EQ(fashion.training.pruning->start_epoch, 1);
   EXPECT_EQ(fashion.training.pruning->finish_epoch, 1);
 }

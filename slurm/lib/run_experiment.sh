@@ -1,0 +1,106 @@
+# The one body of every slurm/<experiment>.sh, which sources it with the experiment's name and
+# its own arguments: runs `unas run experiments/<experiment>.toml ARGS...`, on a Slurm cluster or
+# on a machine without one. Not meant to be run by itself.
+#
+# Under Slurm (SLURM_JOB_ID is set): `srun --mpi=pmix` starts one unas per task; rank 0 searches,
+# the others train. Slurm's warning before the time limit (`--signal=B:USR1@...`) reaches only
+# this batch shell, and preemption sends it SIGTERM: both are forwarded to the step as SIGUSR1,
+# so that every rank hears it. unas then records what finishes within [run] grace_seconds and
+# exits 3; this body requeues the job (`scontrol requeue`), and the job, started again with the
+# same arguments, resumes from the results file.
+# Without Slurm: `mpirun -np $UNAS_RANKS` (default: cores + 1, since the searcher barely uses a
+# core), with the same forwarding; exit 3 is left to the caller (run the script again to resume).
+#
+# Environment: UNAS (the unas binary; default build/bin/unas), UNAS_RANKS (mpirun's -np).
+
+set -euo pipefail
+
+unas_experiment=$1
+shift
+unas_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+unas_script=slurm/$unas_experiment.sh
+
+unas_usage() {
+  cat <<EOF
+usage: sbatch $unas_script [UNAS_RUN_ARGS...]   (from the repository root)
+       bash $unas_script [UNAS_RUN_ARGS...]     (no Slurm: mpirun with \${UNAS_RANKS:-cores + 1} ranks)
+
+Runs \`unas run experiments/$unas_experiment.toml UNAS_RUN_ARGS...\`, e.g. --scale local,
+--scale smoke, --set search.rounds=100. A stopped run (time limit, preemption) exits 3 and
+requeues its job, which resumes from the results file.
+EOF
+}
+
+unas_fail() {
+  echo "$unas_script: $*" >&2
+  exit 2
+}
+
+# Runs a command in the background and forwards SIGUSR1 and SIGTERM to it as SIGUSR1 (both mean
+# "stop and record" to unas, and srun and mpirun pass SIGUSR1 to every rank unchanged); returns
+# its exit code. `wait` returns early when a trapped signal arrives, hence the loop.
+unas_run_forwarding() {
+  "$@" &
+  local child=$! code=0
+  trap 'kill -USR1 '"$child"' 2>/dev/null || true' USR1 TERM
+  while kill -0 "$child" 2>/dev/null; do
+    wait "$child" || true
+  done
+  wait "$child" || code=$?
+  trap - USR1 TERM
+  return "$code"
+}
+
+# Exit 0 must mean every round is recorded: srun also says 0 when its tasks failed to launch.
+unas_confirm_complete() {
+  if [[ $unas_code -eq 0 ]] && ! "$unas_binary" inspect "$unas_results" --complete; then
+    echo "$unas_script: the launcher ended with 0 but the run is not complete: failing" >&2
+    unas_code=1
+  fi
+  echo "$unas_script: exit $unas_code ($unas_results)"
+}
+
+case ${1:-} in
+  -h | --help)
+    unas_usage
+    exit 0
+    ;;
+esac
+
+cd "$unas_root"
+unas_file=experiments/$unas_experiment.toml
+[[ -f $unas_file ]] || unas_fail "$unas_file does not exist (this experiment has not been written yet)"
+unas_binary=${UNAS:-build/bin/unas}
+[[ -x $unas_binary ]] || unas_fail "$unas_binary not found: build it first (bash scripts/build.sh)"
+
+# Checked here, before any rank starts: the experiment, its data set, and where its results go.
+unas_check_args=()
+for unas_arg in "$@"; do
+  [[ $unas_arg == --resume ]] || unas_check_args+=("$unas_arg")  # a run-only flag
+done
+unas_results=$("$unas_binary" check "$unas_file" "${unas_check_args[@]}" --results) || exit 2
+
+# OpenMPI's shared-memory transport uses ptrace for single copies, which containers forbid.
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+
+unas_code=0
+if [[ -n ${SLURM_JOB_ID:-} ]]; then
+  echo "$unas_script: job $SLURM_JOB_ID (start $((${SLURM_RESTART_COUNT:-0} + 1))) on $(hostname -s), ${SLURM_NTASKS:-?} tasks:" \
+    "unas run $unas_file $*"
+  unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" run "$unas_file" "$@" || unas_code=$?
+  unas_confirm_complete
+  if [[ $unas_code -eq 3 ]]; then
+    echo "$unas_script: stopped with its state recorded (exit 3): requeueing job $SLURM_JOB_ID to resume"
+    scontrol requeue "$SLURM_JOB_ID" || echo "$unas_script: requeue refused: submit the same command again to resume" >&2
+  fi
+else
+  unas_ranks=${UNAS_RANKS:-$(($(nproc) + 1))}
+  [[ $unas_ranks =~ ^[1-9][0-9]*$ ]] || unas_fail "UNAS_RANKS=$unas_ranks: expected a positive number of ranks"
+  # mpirun refuses root unless told; the ranks outnumber the cores on purpose.
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+  echo "$unas_script: no Slurm: mpirun with $unas_ranks ranks: unas run $unas_file $*"
+  unas_run_forwarding mpirun -np "$unas_ranks" --oversubscribe --bind-to none "$unas_binary" run "$unas_file" "$@" ||
+    unas_code=$?
+  unas_confirm_complete
+fi
+exit "$unas_code"

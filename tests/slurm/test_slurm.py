@@ -1,0 +1,193 @@
+"""The slurm/ scripts as users run them: sbatch on the single-node cluster of
+scripts/local-slurm.sh (brought up here when it is down, and taken down again), preemption with
+requeue and resume, and plain bash without Slurm. Outcomes are read from the job records Slurm
+keeps (jobcomp.txt) and from the HDF5 results files, never from "it ran"."""
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import h5py
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UNAS = os.environ.get("UNAS_BINARY", str(ROOT / "build" / "bin" / "unas"))
+SLURM_DIR = Path(os.environ.get("UNAS_SLURM_DIR", "/run/unas-slurm"))
+SCRIPT = "slurm/chars74k_ae_prune.sh"
+# Real training at smoke scale. Seed 2: candidate 0 (its architecture follows from seed and id) is
+# under the scale's max_macs and trains; the others depend on the order results come back in.
+SMOKE = ["--scale", "smoke", "--set", "seed=2"]
+# A simulated search long enough to stop in the middle: trainers sleep 0.4 s per candidate.
+SIMULATED = ["--scale", "smoke", "--set", "search.rounds=60", "--set", "simulate.mean_seconds=0.4",
+             "--set", "simulate.distribution=fixed"]
+
+
+def run(*command, **kwargs):
+    return subprocess.run(command, cwd=ROOT, text=True, capture_output=True, check=True, **kwargs).stdout
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """SLURM_CONF of a running local cluster; stops it afterwards only if this module started it."""
+    started = subprocess.run(["bash", "scripts/local-slurm.sh", "status"], cwd=ROOT, capture_output=True).returncode != 0
+    if started:
+        run("bash", "scripts/local-slurm.sh", "up")
+    conf = run("bash", "scripts/local-slurm.sh", "env").split("=", 1)[1].strip()
+    os.environ["SLURM_CONF"] = conf
+    yield conf
+    if started:
+        run("bash", "scripts/local-slurm.sh", "down")
+
+
+def prepared_data():
+    run("bash", "scripts/prepare-data.sh")
+
+
+class Job:
+    """A batch job submitted from the repository root, its log in tmp: by default the smoke
+    experiment's script with 3 ranks (a searcher, 2 trainers) instead of its 9."""
+
+    def __init__(self, tmp: Path, *args: str, sbatch=("--ntasks-per-node=3", SCRIPT), name="job"):
+        self.jobcomp_offset = (SLURM_DIR / "jobcomp.txt").stat().st_size if (SLURM_DIR / "jobcomp.txt").exists() else 0
+        self.log = tmp / f"{name}.out"
+        out = run("sbatch", "--parsable", f"--output={self.log}", *sbatch, *args, env={**os.environ, "UNAS": UNAS})
+        self.id = out.strip().split(";")[0]
+
+    def record(self) -> dict | None:
+        """The job's last record in jobcomp.txt since submission: JobState, ExitCode, ..."""
+        path = SLURM_DIR / "jobcomp.txt"
+        if not path.exists():
+            return None
+        with open(path) as f:
+            f.seek(self.jobcomp_offset)
+            lines = [line for line in f if line.startswith(f"JobId={self.id} ")]
+        return dict(re.findall(r"(\w+)=(\S*)", lines[-1])) if lines else None
+
+    def show(self) -> dict:
+        """`scontrol show job` while Slurm still knows the job ({} after it has been purged)."""
+        out = subprocess.run(["scontrol", "show", "job", "-o", self.id], capture_output=True, text=True).stdout
+        return dict(re.findall(r"(\w+)=(\S*)", out))
+
+    def final(self, timeout: float) -> dict:
+        """The record of the job's end (a requeue leaves a record too, JobState=PENDING)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            record = self.record()
+            if record and record["JobState"] not in ("PENDING", "REQUEUED", "RUNNING"):
+                return record
+            time.sleep(0.5)
+        pytest.fail(f"job {self.id} did not end in {timeout} s: {self.show()}\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        return self.log.read_text() if self.log.exists() else "(no log)"
+
+
+def candidates(path: Path):
+    with h5py.File(path, "r", swmr=True) as f:
+        return f["candidates"][:], dict(f.attrs)
+
+
+def finished_count(path: Path) -> int:
+    try:
+        return len(candidates(path)[0])
+    except (OSError, KeyError):  # not created yet
+        return 0
+
+
+def wait_until(condition, timeout: float, what: str):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"waited {timeout} s for {what}")
+
+
+def test_sbatch_smoke_run_completes(cluster, tmp_path):
+    prepared_data()
+    results = tmp_path / "smoke.h5"
+    job = Job(tmp_path, *SMOKE, "--set", f"run.results={results}")
+    record = job.final(timeout=240)
+    assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), job.log_text()
+    rows, attrs = candidates(results)
+    assert sorted(rows["id"]) == list(range(6))  # every round of the smoke scale, once
+    assert set(rows["rank"]) <= {1, 2} and attrs["mpi_size"] == 3
+    assert attrs["experiment_name"] == "chars74k_ae_prune"
+    assert "scale = 'smoke'" in attrs["experiment_toml"]
+    first = rows[rows["id"] == 0][0]
+    assert first["outcome"] == b"ok" and 0 < first["val_error"] < 1 and first["train_seconds"] > 0
+    assert f"job {job.id} (start 1)" in job.log_text()
+
+
+def test_preempted_job_requeues_and_resumes(cluster, tmp_path):
+    results = tmp_path / "preempted.h5"
+    job = Job(tmp_path, *SIMULATED, "--set", f"run.results={results}")
+    # What submit_matrix.sh does for the report: a job that waits until the experiment has ended.
+    after = Job(tmp_path, sbatch=(f"--dependency=afterany:{job.id}", "--wrap=true"), name="after")
+    wait_until(lambda: finished_count(results) >= 8, 90, "8 candidates before the signal")
+    before = {int(r["id"]): r for r in candidates(results)[0]}
+    # What `--signal=B:USR1@...` does before the time limit: SIGUSR1 to the batch shell only.
+    run("scancel", "--signal=USR1", "--batch", job.id)
+    # unas stopped with exit 3 under srun, and the body requeued the job (Slurm's record of the
+    # requeue says PENDING; its exit codes race with the step's end, so the log says it).
+    wait_until(lambda: f"(exit 3): requeueing job {job.id}" in job.log_text(), 60, "the job to requeue itself")
+    wait_until(lambda: job.show().get("JobState") == "PENDING", 30, "the job to be pending again")
+    assert job.record()["JobState"] == "PENDING"
+    # Slurm holds a requeued job back two minutes (Reason=BeginTime): let it start now, once the
+    # stopped step is gone (a step started while it is still there cannot bind its PMIx socket).
+    wait_until(lambda: subprocess.run(["pgrep", "-f", rf"^slurmstepd: \[{job.id}\.0\]"]).returncode == 1, 30,
+               "the stopped step to go")
+    run("scontrol", "update", f"JobId={job.id}", "StartTime=now")
+    record = job.final(timeout=120)
+    log = job.log_text()
+    assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), log
+    assert f"job {job.id} (start 2)" in log and "resuming" in log, log
+    assert after.final(timeout=30)["StartTime"] >= record["EndTime"]  # the requeue did not release it
+
+    rows, attrs = candidates(results)
+    ids = [int(i) for i in rows["id"]]
+    assert sorted(ids) == list(range(60))  # all rounds, nothing lost, nothing twice
+    assert len(before) < 60
+    after = {int(r["id"]): r for r in rows}
+    for i, r in before.items():  # what was recorded before the stop is untouched
+        assert (after[i]["architecture"], after[i]["finished_at"]) == (r["architecture"], r["finished_at"])
+
+
+def test_plain_bash_runs_without_slurm_and_resumes_after_usr1(tmp_path):
+    prepared_data()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(UNAS=UNAS, UNAS_RANKS="3")
+    results = tmp_path / "bash.h5"
+    done = subprocess.run(["bash", SCRIPT, *SMOKE, "--set", f"run.results={results}"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no Slurm: mpirun with 3 ranks" in done.stdout
+    rows, attrs = candidates(results)
+    assert sorted(rows["id"]) == list(range(6)) and attrs["mpi_size"] == 3
+
+    # SIGUSR1 to the script (as a batch system would send it): state recorded, exit 3, resumable.
+    simulated = tmp_path / "simulated.h5"
+    command = ["bash", SCRIPT, *SIMULATED, "--set", f"run.results={simulated}"]
+    running = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_until(lambda: finished_count(simulated) >= 8, 90, "8 candidates before the signal")
+    running.send_signal(signal.SIGUSR1)
+    output = running.communicate(timeout=90)[0]
+    assert running.returncode == 3, output
+    stopped = finished_count(simulated)
+    assert 8 <= stopped < 60
+    # What the body asks before it believes a launcher's exit 0.
+    incomplete = subprocess.run([UNAS, "inspect", str(simulated), "--complete"], capture_output=True, text=True)
+    assert (incomplete.returncode, incomplete.stderr) == (1, f"{simulated}: {stopped} of 60 rounds finished\n")
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(int(i) for i in candidates(simulated)[0]["id"]) == list(range(60))
+    assert subprocess.run([UNAS, "inspect", str(simulated), "--complete"]).returncode == 0
+
+
+def test_a_missing_experiment_file_is_one_line_and_exit_2():
+    done = subprocess.run(["bash", "-c", "source slurm/lib/run_experiment.sh not_written_yet"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == ("slurm/not_written_yet.sh: experiments/not_written_yet.toml does not exist "
+                           "(this experiment has not been written yet)\n")
