@@ -85,8 +85,8 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy
 
 unas_code=0
 if [[ -n ${SLURM_JOB_ID:-} ]]; then
-  echo "$unas_script: job $SLURM_JOB_ID (start $((${SLURM_RESTART_COUNT:-0} + 1))) on $(hostname -s), ${SLURM_NTASKS:-?} tasks:" \
-    "unas run $unas_file $*"
+  unas_start=$((${SLURM_RESTART_COUNT:-0} + 1))
+  echo "$unas_script: job $SLURM_JOB_ID (start $unas_start) on $(hostname -s), ${SLURM_NTASKS:-?} tasks: unas run $unas_file $*"
   unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" run "$unas_file" "$@" || unas_code=$?
   unas_confirm_complete
   if [[ $unas_code -eq 3 ]]; then
