@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
       if (compare) {
         const search::Candidate best = exhaustive.propose(n + k);
         same += best.architecture == chosen.architecture && best.sparsity == chosen.sparsity;
-        regret += bo.last_goal() / exhaustive.last_goal() - 1;
+        regret += bo.last_goal() - exhaustive.last_goal();
       }
     }
     std::sort(times.begin(), times.end());
@@ -124,8 +124,8 @@ int main(int argc, char** argv) {
                 times.back(), cpu[cpu.size() / 2], cpu.back(), static_cast<double>(scored_total) / proposals,
                 bo.hyperparameters().beta);
     if (compare)
-      std::printf("         screened = exhaustive in %d of %d proposals; goal %.2f %% above the exhaustive one on average\n",
-                  same, proposals, 100 * regret / proposals);
+      std::printf("         screened = exhaustive in %d of %d proposals; its goal is %.4f above on average\n", same,
+                  proposals, regret / proposals);
     std::fflush(stdout);
   }
 }

@@ -163,6 +163,13 @@ LayerGraph build_layer_graph(const arch::Architecture& arch, TensorShape input, 
   if (pruned.contains("classifier")) throw GraphError("pruned layer \"classifier\": the final layer is never pruned");
   arch::validate(arch);
 
+  // Pruning does not rewire: a branch's last layer has the channel count of the dense network's
+  // serial output, however many channels pruning leaves of either (the Add zero-pads). The
+  // trainer prunes both separately, so a branch may keep more channels than the serial layer.
+  std::optional<LayerGraph> dense;
+  if (!pruned.empty()) dense = build_layer_graph(arch, input, num_classes);
+  const auto dense_channels = [&](const std::string& op) { return dense->tensor(dense->op(dense->find_op(op)).output).shape.channels; };
+
   Builder b(input, pruned);
   int serial_input = -1;           // input of the latest serial block: what branches read
   std::vector<int> pending = {0};  // the latest serial output, then each branch's output
@@ -170,13 +177,16 @@ LayerGraph build_layer_graph(const arch::Architecture& arch, TensorShape input, 
     const arch::ConvBlock& block = arch.conv_blocks[i];
     const auto layer_name = [i](std::size_t j) { return fmt::format("b{}.l{}", i, j); };
     if (block.is_branch) {
-      const int wired_channels = b.shape(pending.front()).channels;
+      const bool projected = block.layers.back().type == LayerType::kDepthwiseConv2D;
+      const int wired_channels = dense ? dense_channels(projected ? fmt::format("b{}.proj", i)
+                                                                  : layer_name(block.layers.size() - 1) + ".conv")
+                                       : b.shape(pending.front()).channels;
       int x = serial_input;
       for (std::size_t j = 0; j < block.layers.size(); ++j) {
         const int filters = arch::filters_fixed_by_wiring(block, j) ? wired_channels : block.layers[j].filters;
         x = b.conv_layer(x, block.layers[j], filters, layer_name(j));
       }
-      if (block.layers.back().type == LayerType::kDepthwiseConv2D) {
+      if (projected) {
         ConvLayer projection{LayerType::kConv1x1, 1, wired_channels, false, false, false, false};
         x = b.conv_layer(x, projection, wired_channels, "", fmt::format("b{}.proj", i));
       }

@@ -114,10 +114,11 @@ TEST(BuildLayerGraph, PrunedLayersShrinkTheGraph) {
   EXPECT_EQ(out_shape(g, "b0.l0.conv"), (TensorShape{10, 10, 3}));
   EXPECT_EQ(g.op(g.find_op("b0.l0.conv")).nonzero_weights, 20);
   EXPECT_EQ(out_shape(g, "b1.l0.conv"), (TensorShape{10, 10, 1}));
-  // the branch's last layer is wired to the pruned serial width (3): 3x3x1x3 weights
-  EXPECT_EQ(out_shape(g, "b1.l1.conv"), (TensorShape{8, 8, 3}));
-  EXPECT_EQ(g.op(g.find_op("b1.l1.conv")).weights, 27);
-  EXPECT_EQ(g.op(g.find_op("dense0")).weights, 10 * 10 * 3 * 12);
+  // the branch's last layer keeps the dense wiring (8, not listed as pruned): 3x3x1x8 weights,
+  // and the Add zero-pads the serial block's 3 channels to 8
+  EXPECT_EQ(out_shape(g, "b1.l1.conv"), (TensorShape{8, 8, 8}));
+  EXPECT_EQ(g.op(g.find_op("b1.l1.conv")).weights, 72);
+  EXPECT_EQ(g.op(g.find_op("dense0")).weights, 10 * 10 * 8 * 12);
   EXPECT_EQ(g.op(g.find_op("classifier")).weights, 12 * 10);
 }
 
@@ -125,6 +126,21 @@ TEST(BuildLayerGraph, AddTakesTheLargestChannelCountOfPrunedInputs) {
   const Architecture a{{serial({conv(3, 8)}), branch({conv(3, 4)})}, std::nullopt, {DenseBlock{20}}};
   const LayerGraph g = build_layer_graph(a, {12, 12, 2}, 10, {{"b1.l0.conv", {5, std::nullopt}}});
   EXPECT_EQ(out_shape(g, "add0"), (TensorShape{10, 10, 8}));
+}
+
+TEST(BuildLayerGraph, PruningTheSerialBlockDoesNotRewireItsBranches) {
+  // The trainer prunes the serial conv and the branch's wiring-fixed conv separately: the branch
+  // may keep more channels than the serial layer does (here 6 and 2 of 8, a projection 5 of 8).
+  const Architecture a{{serial({conv(3, 8)}), branch({conv(3, 4)}), branch({dwconv(3)})}, std::nullopt, {DenseBlock{20}}};
+  const PrunedLayers pruned{{"b0.l0.conv", {2, std::nullopt}}, {"b1.l0.conv", {6, std::nullopt}}, {"b2.proj", {5, std::nullopt}}};
+  const LayerGraph g = build_layer_graph(a, {12, 12, 2}, 10, pruned);
+  EXPECT_EQ(out_shape(g, "b0.l0.conv").channels, 2);
+  EXPECT_EQ(out_shape(g, "b1.l0.conv").channels, 6);
+  EXPECT_EQ(out_shape(g, "b2.proj").channels, 5);
+  EXPECT_EQ(out_shape(g, "add0").channels, 6);
+  EXPECT_EQ(g.op(g.find_op("b2.proj")).weights, 2 * 5);  // reads the input's 2 channels
+  // Past the dense wiring is still an error.
+  EXPECT_THROW(build_layer_graph(a, {12, 12, 2}, 10, {{"b1.l0.conv", {9, std::nullopt}}}), GraphError);
 }
 
 std::string error_of(const Architecture& a, TensorShape input, int classes, const PrunedLayers& pruned = {}) {

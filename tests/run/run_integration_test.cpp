@@ -54,8 +54,19 @@ class RunIntegration : public unas::testing::TempDirTest {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  // Starts the command in a process group of its own and SIGKILLs the whole group after `ms`.
-  void run_and_kill(const std::string& cmd, int ms) {
+  // Candidates finished so far in a results file that may be being written (0 if unreadable).
+  static std::size_t finished_in(const fs::path& file) {
+    try {
+      return fs::exists(file) ? store::ResultsFile::read(file).candidates.size() : 0;
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+
+  // Starts the command in a process group of its own and SIGKILLs the whole group `ms` after
+  // `results` holds a finished candidate (start-up time varies with the machine's load), or after
+  // a minute without one.
+  void run_and_kill(const std::string& cmd, int ms, const fs::path& results) {
     const pid_t pid = fork();
     if (pid == 0) {
       setpgid(0, 0);
@@ -63,6 +74,9 @@ class RunIntegration : public unas::testing::TempDirTest {
       _exit(127);
     }
     setpgid(pid, pid);
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (finished_in(results) == 0 && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     kill(-pid, SIGKILL);
     waitpid(pid, nullptr, 0);
@@ -152,8 +166,8 @@ TEST_F(RunIntegration, SigkillAtRandomMomentsThenResumeLosesAndRepeatsNothing) {
     const fs::path file = experiment(name, kSimulated);
     std::map<std::int64_t, store::CandidateRecord> seen;
     for (int kill = 0; kill < 3; ++kill) {
-      // Start-up (MPI, LibTorch) takes ~2 s here; kill somewhere in the run after it.
-      run_and_kill(command(ranks, file), static_cast<int>(rng.uniform_int(1500, 3500)));
+      // Kill somewhere in the run, once it has started recording.
+      run_and_kill(command(ranks, file), static_cast<int>(rng.uniform_int(0, 2000)), dir_ / (name + ".h5"));
       if (!fs::exists(dir_ / (name + ".h5"))) continue;
       for (const auto& r : store::ResultsFile::read(dir_ / (name + ".h5")).candidates) seen.emplace(r.id, r);
     }
@@ -182,7 +196,7 @@ TEST_F(RunIntegration, SigkillAtRandomMomentsThenResumeLosesAndRepeatsNothing) {
 TEST_F(RunIntegration, BayesOptProposesChildrenAndResumesAfterAKill) {
   const fs::path file = experiment("bo", kSimulated);
   const std::string bo = " --set search.algorithm=bayesian_optimisation --set search.rounds=60 --set search.pool=60";
-  run_and_kill(command(3, file) + bo, 3000);
+  run_and_kill(command(3, file) + bo, 500, dir_ / "bo.h5");
   const auto before = fs::exists(dir_ / "bo.h5") ? store::ResultsFile::read(dir_ / "bo.h5").candidates.size() : 0;
   std::string log;
   ASSERT_EQ(run(command(3, file) + bo, &log), 0) << log;
