@@ -13,6 +13,7 @@
 #include <string>
 
 #include "arch/json_io.h"
+#include "data/image_pipeline.h"
 #include "resources/build_layer_graph.h"
 #include "train/device.h"
 #include "train/trainer.h"
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
   d.num_classes = 62;
   d.input = {48, 48, 3};
   d.train = {torch::randint(0, 256, {samples, 3, 48, 48}, torch::kUInt8), torch::randint(0, 62, {samples}, torch::kInt64)};
-  d.validation = {d.train.images.slice(0, 0, 80), d.train.labels.slice(0, 0, 80)};
+  d.validation = d.train.head(80);
+  d.pipeline = std::make_shared<data::ImagePipeline>(data::Augmentation{});
   d.test = d.validation;
 
   train::TrainConfig config;

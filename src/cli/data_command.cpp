@@ -15,14 +15,13 @@ namespace {
 
 nlohmann::ordered_json describe(const data::Split& split, int classes) {
   const torch::Tensor counts = torch::bincount(split.labels, {}, classes);
-  return {{"images", split.size()},
+  return {{"examples", split.size()},
           {"smallest_class", counts.min().item<std::int64_t>()},
           {"largest_class", counts.max().item<std::int64_t>()}};
 }
 
 void run_info(const DatasetOptions& options) {
   const data::Dataset d = data::load_dataset(options.spec());
-  const auto& a = d.augmentation;
   nlohmann::ordered_json out = {
       {"name", d.name},
       {"classes", d.num_classes},
@@ -30,9 +29,7 @@ void run_info(const DatasetOptions& options) {
       {"train", describe(d.train, d.num_classes)},
       {"validation", describe(d.validation, d.num_classes)},
       {"test", describe(d.test, d.num_classes)},
-      {"augmentation",
-       {{"shift", {a.shift_height, a.shift_width}}, {"rotation_radians", a.rotation_radians},
-        {"rotation_probability", a.rotation_probability}, {"flip_left_right", a.flip_left_right}}}};
+      {"inputs", d.pipeline->describe()}};
   std::cout << out.dump(2) << "\n";
 }
 
@@ -43,7 +40,7 @@ void register_data_command(CLI::App& app) {
   data_cmd->require_subcommand(1);
   data_cmd->fallthrough();
   auto options = std::make_shared<DatasetOptions>();
-  CLI::App* info = data_cmd->add_subcommand("info", "Load a data set and print its splits, class balance and augmentation");
+  CLI::App* info = data_cmd->add_subcommand("info", "Load a data set and print its splits, class balance and input pipeline");
   options->add_to(*info);
   info->fallthrough();
   info->callback([options] { run_info(*options); });

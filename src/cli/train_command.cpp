@@ -91,7 +91,7 @@ void run_train(const TrainOptions& o) {
   config.memory_format = o.memory_format;
   if (o.prune != "none") config.pruning = parse_pruning(o);
   const data::Dataset data = data::load_dataset(o.dataset.spec());
-  spdlog::info("{}: {} train / {} validation / {} test images, {} classes", data.name, data.train.size(),
+  spdlog::info("{}: {} train / {} validation / {} test examples, {} classes", data.name, data.train.size(),
                data.validation.size(), data.test.size(), data.num_classes);
 
   std::vector<Json> results;

@@ -6,6 +6,7 @@
 #include "data/chars74k.h"
 #include "data/cifar_file.h"
 #include "data/idx_file.h"
+#include "data/image_pipeline.h"
 #include "data/stratified_split.h"
 
 #include <algorithm>
@@ -33,15 +34,11 @@ Split read_idx_pair(const fs::path& dir, const std::string& prefix) {
   return Split{images.unsqueeze(1), labels.to(torch::kInt64)};
 }
 
-Split select(const Split& s, const torch::Tensor& indices) {
-  return Split{s.images.index_select(0, indices), s.labels.index_select(0, indices)};
-}
-
 // Moves a stratified `count` of `from` into a new split.
 Split carve(Split& from, std::int64_t count, Rng& rng) {
   const IndexSplit idx = stratified_split(from.labels, count, rng);
-  Split carved = select(from, idx.taken);
-  from = select(from, idx.kept);
+  Split carved = from.select(idx.taken);
+  from = from.select(idx.kept);
   return carved;
 }
 
@@ -63,29 +60,73 @@ std::vector<fs::path> cifar_files(const fs::path& dir) {
   return files;
 }
 
-void check_kind(const std::string& kind) {
+// Throws for an unknown kind.
+void check_kind(const DatasetSpec& spec) {
   const auto& kinds = dataset_kinds();
-  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
-    throw DataError(fmt::format("unknown data set kind \"{}\" (known: mnist, fashion_mnist, cifar10, chars74k)", kind));
+  if (std::find(kinds.begin(), kinds.end(), spec.kind) == kinds.end())
+    throw DataError(fmt::format("unknown data set kind \"{}\" (known: {})", spec.kind, fmt::join(kinds, ", ")));
+}
+
+Dataset load_image_dataset(const DatasetSpec& spec, Rng& rng) {
+  Dataset d;
+  Augmentation augmentation;
+  d.name = spec.kind + (spec.binary ? "_binary" : "");
+  if (spec.kind == "mnist" || spec.kind == "fashion_mnist") {
+    d.train = read_idx_pair(spec.path, "train");
+    d.test = read_idx_pair(spec.path, "t10k");
+    d.validation = carve(d.train, d.train.size() / 10, rng);
+    d.num_classes = 10;
+    augmentation.shift_height = augmentation.shift_width = 2;
+    augmentation.rotation_radians = 0.2;
+    augmentation.rotation_probability = 0.3;
+    augmentation.flip_left_right = spec.kind == "fashion_mnist";
+    if (spec.binary) make_binary(d, 5);
+  } else if (spec.kind == "cifar10") {
+    std::vector<fs::path> files = cifar_files(spec.path);
+    d.test = read_cifar10_batches({files.back()});
+    files.pop_back();
+    d.train = read_cifar10_batches(files);
+    d.validation = carve(d.train, d.train.size() / 10, rng);
+    d.num_classes = 10;
+    augmentation.shift_height = augmentation.shift_width = 4;
+    augmentation.flip_left_right = true;
+    if (spec.binary) make_binary(d, 5);
+  } else {
+    Split all = read_chars74k(spec.path, spec.image_height, spec.image_width);
+    constexpr std::int64_t kTest = 2000, kValidation = 705;
+    if (all.size() <= kTest + kValidation)
+      throw DataError(fmt::format("{}: {} images, the 2 000/705 test/validation split needs more", spec.path.string(), all.size()));
+    d.test = carve(all, kTest, rng);
+    d.validation = carve(all, kValidation, rng);
+    d.train = all;
+    d.num_classes = 62;
+    augmentation.shift_height = spec.image_height / 10;  // ±10 %
+    augmentation.shift_width = spec.image_width / 10;
+    if (spec.binary) make_binary(d, 31);
+  }
+  const torch::Tensor& images = d.train.examples;
+  d.input = resources::TensorShape{static_cast<int>(images.size(2)), static_cast<int>(images.size(3)), static_cast<int>(images.size(1))};
+  d.pipeline = std::make_shared<ImagePipeline>(augmentation);
+  return d;
 }
 
 }  // namespace
 
 int dataset_classes(const DatasetSpec& spec) {
-  check_kind(spec.kind);
+  check_kind(spec);
   if (spec.binary) return 2;
   return spec.kind == "chars74k" ? 62 : 10;
 }
 
 resources::TensorShape dataset_input(const DatasetSpec& spec) {
-  check_kind(spec.kind);
+  check_kind(spec);
   if (spec.kind == "cifar10") return {32, 32, 3};
   if (spec.kind == "chars74k") return {spec.image_height, spec.image_width, 3};
   return {28, 28, 1};
 }
 
 void check_dataset_files(const DatasetSpec& spec) {
-  check_kind(spec.kind);
+  check_kind(spec);
   if (spec.kind == "mnist" || spec.kind == "fashion_mnist") {
     for (const char* stem : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"})
       find_idx(spec.path, stem);
@@ -103,46 +144,9 @@ const std::vector<std::string>& dataset_kinds() {
 }
 
 Dataset load_dataset(const DatasetSpec& spec) {
+  check_kind(spec);
   Rng rng(derive_seed(spec.split_seed, 0, "data split"));
-  Dataset d;
-  d.name = spec.kind + (spec.binary ? "_binary" : "");
-  if (spec.kind == "mnist" || spec.kind == "fashion_mnist") {
-    d.train = read_idx_pair(spec.path, "train");
-    d.test = read_idx_pair(spec.path, "t10k");
-    d.validation = carve(d.train, d.train.size() / 10, rng);
-    d.num_classes = 10;
-    d.augmentation.shift_height = d.augmentation.shift_width = 2;
-    d.augmentation.rotation_radians = 0.2;
-    d.augmentation.rotation_probability = 0.3;
-    d.augmentation.flip_left_right = spec.kind == "fashion_mnist";
-    if (spec.binary) make_binary(d, 5);
-  } else if (spec.kind == "cifar10") {
-    std::vector<fs::path> files = cifar_files(spec.path);
-    d.test = read_cifar10_batches({files.back()});
-    files.pop_back();
-    d.train = read_cifar10_batches(files);
-    d.validation = carve(d.train, d.train.size() / 10, rng);
-    d.num_classes = 10;
-    d.augmentation.shift_height = d.augmentation.shift_width = 4;
-    d.augmentation.flip_left_right = true;
-    if (spec.binary) make_binary(d, 5);
-  } else if (spec.kind == "chars74k") {
-    Split all = read_chars74k(spec.path, spec.image_height, spec.image_width);
-    constexpr std::int64_t kTest = 2000, kValidation = 705;
-    if (all.size() <= kTest + kValidation)
-      throw DataError(fmt::format("{}: {} images, the 2 000/705 test/validation split needs more", spec.path.string(), all.size()));
-    d.test = carve(all, kTest, rng);
-    d.validation = carve(all, kValidation, rng);
-    d.train = all;
-    d.num_classes = 62;
-    d.augmentation.shift_height = spec.image_height / 10;  // ±10 %
-    d.augmentation.shift_width = spec.image_width / 10;
-    if (spec.binary) make_binary(d, 31);
-  } else {
-    check_kind(spec.kind);
-  }
-  d.input = resources::TensorShape{static_cast<int>(d.train.images.size(2)), static_cast<int>(d.train.images.size(3)),
-                                   static_cast<int>(d.train.images.size(1))};
+  Dataset d = load_image_dataset(spec, rng);
   check_labels(d);
   return d;
 }

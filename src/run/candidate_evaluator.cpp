@@ -23,11 +23,6 @@ ResourceCounts counts(const resources::LayerGraph& graph, bool sparse) {
   return ResourceCounts{f.peak_memory_bytes, f.model_size_bytes, f.macs};
 }
 
-data::Split head(const data::Split& s, std::int64_t n) {
-  if (n <= 0 || n >= s.size()) return s;
-  return data::Split{s.images.slice(0, 0, n), s.labels.slice(0, 0, n)};
-}
-
 std::string pruned_layers_json(const resources::PrunedLayers& layers) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, layer] : layers) {
@@ -46,9 +41,9 @@ CandidateEvaluator::CandidateEvaluator(const ExperimentConfig& config) : config_
 const data::Dataset& CandidateEvaluator::dataset() {
   if (!dataset_) {
     data::Dataset d = data::load_dataset(config_.dataset);
-    d.train = head(d.train, config_.max_train);
-    d.validation = head(d.validation, config_.max_validation);
-    d.test = head(d.test, config_.max_test);
+    d.train = d.train.head(config_.max_train);
+    d.validation = d.validation.head(config_.max_validation);
+    d.test = d.test.head(config_.max_test);
     dataset_ = std::move(d);
   }
   return *dataset_;

@@ -8,7 +8,6 @@
 #include <numeric>
 
 #include "common/rng.h"
-#include "data/augmentation.h"
 #include "train/candidate_model.h"
 #include "resources/macs.h"
 #include "train/device.h"
@@ -22,13 +21,11 @@ torch::Device resolve_device(const std::string& name) {
   return torch::Device(name);
 }
 
-// Float [0, 1] images of the given rows, augmented if asked, on the device, in the model's
-// memory format.
-torch::Tensor batch_images(const data::Split& split, const torch::Tensor& rows, torch::Device device, bool channels_last,
-                           const data::Augmentation* augmentation = nullptr, Rng* rng = nullptr) {
-  torch::Tensor x = split.images.index_select(0, rows).to(torch::kFloat32).div_(255.0f);
-  if (augmentation != nullptr && augmentation->any()) x = data::augment(x, *augmentation, *rng);
-  x = x.to(device);
+// Model inputs of the given rows (augmented for a training batch, which passes `rng`), on the
+// device, in the model's memory format.
+torch::Tensor batch_inputs(const data::Dataset& data, const data::Split& split, const torch::Tensor& rows, torch::Device device,
+                           bool channels_last, Rng* rng = nullptr) {
+  const torch::Tensor x = data.inputs(split, rows, rng).to(device);
   return channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
 }
 
@@ -41,7 +38,7 @@ torch::Tensor predictions(const torch::Tensor& logits, int num_classes) {
   return num_classes == 2 ? logits.squeeze(1).gt(0).to(torch::kInt64) : logits.argmax(1);
 }
 
-double error_rate(CandidateModel& model, const data::Split& split, int num_classes, int batch_size, torch::Device device,
+double error_rate(CandidateModel& model, const data::Dataset& data, const data::Split& split, int batch_size, torch::Device device,
                   bool channels_last) {
   if (split.size() == 0) return 1.0;
   torch::NoGradGuard no_grad;
@@ -49,8 +46,8 @@ double error_rate(CandidateModel& model, const data::Split& split, int num_class
   std::int64_t correct = 0;
   for (std::int64_t start = 0; start < split.size(); start += batch_size) {
     const torch::Tensor rows = torch::arange(start, std::min(start + batch_size, split.size()), torch::kInt64);
-    const torch::Tensor logits = model->forward(batch_images(split, rows, device, channels_last));
-    correct += predictions(logits, num_classes).cpu().eq(split.labels.index_select(0, rows)).sum().item<std::int64_t>();
+    const torch::Tensor logits = model->forward(batch_inputs(data, split, rows, device, channels_last));
+    correct += predictions(logits, data.num_classes).cpu().eq(split.labels.index_select(0, rows)).sum().item<std::int64_t>();
   }
   return 1.0 - static_cast<double>(correct) / static_cast<double>(split.size());
 }
@@ -106,7 +103,7 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
     const torch::Tensor shuffled = torch::tensor(order, torch::kInt64);
     for (std::int64_t start = 0; start < n; start += config.batch_size) {
       const torch::Tensor rows = shuffled.slice(0, start, std::min(start + config.batch_size, n));
-      const torch::Tensor x = batch_images(data.train, rows, device, channels_last, &data.augmentation, &rng);
+      const torch::Tensor x = batch_inputs(data, data.train, rows, device, channels_last, &rng);
       const torch::Tensor y = data.train.labels.index_select(0, rows).to(device);
 
       if (pruner) pruner->before_batch();
@@ -121,7 +118,7 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
       samples += rows.size(0);
     }
     if (pruner) pruner->apply_masks();  // evaluate the pruned network
-    const double val_error = error_rate(model, data.validation, data.num_classes, config.batch_size, device, channels_last);
+    const double val_error = error_rate(model, data, data.validation, config.batch_size, device, channels_last);
     result.val_curve.push_back(val_error);
     if (epoch >= first_counted_epoch) best = std::min(best, val_error);
     if (config.on_epoch)
@@ -131,7 +128,7 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
   result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   result.samples_per_second = result.train_seconds > 0 ? static_cast<double>(samples) / result.train_seconds : 0.0;
   result.val_error = best;
-  result.test_error = error_rate(model, data.test, data.num_classes, config.batch_size, device, channels_last);
+  result.test_error = error_rate(model, data, data.test, config.batch_size, device, channels_last);
   if (pruner) {
     result.final_sparsity = pruner->sparsity();
     result.pruned = pruner->pruned_layers();

@@ -61,8 +61,8 @@ TEST_F(Formats, CifarBatchesKeepPlanesAndLabels) {
   const Split s = read_cifar10_batches({dir_ / "b.bin", dir_ / "b.bin"});
   ASSERT_EQ(s.size(), 4);
   EXPECT_EQ(s.labels[1].item<std::int64_t>(), 7);
-  EXPECT_EQ(s.images[0][2][31][31].item<int>(), 3);   // B plane
-  EXPECT_EQ(s.images[1][0][0][5].item<int>(), 5);      // R plane, row-major
+  EXPECT_EQ(s.examples[0][2][31][31].item<int>(), 3);   // B plane
+  EXPECT_EQ(s.examples[1][0][0][5].item<int>(), 5);      // R plane, row-major
   fs::resize_file(dir_ / "b.bin", 3000);
   EXPECT_EQ(error_of([&] { read_cifar10_batches({dir_ / "b.bin"}); }),
             (dir_ / "b.bin").string() + ": 3000 bytes is not a whole number of 3073-byte CIFAR-10 records");
@@ -81,9 +81,9 @@ TEST_F(Formats, Chars74kLayoutLabelsFromFileNamesAndResizes) {
   std::ofstream(root / kChars74kImageDir / "Sample001" / "notes.txt") << "ignored";
   const Split s = read_chars74k(root, 12, 16);
   ASSERT_EQ(s.size(), 6);
-  EXPECT_EQ(s.images.sizes(), (std::vector<std::int64_t>{6, 3, 12, 16}));
+  EXPECT_EQ(s.examples.sizes(), (std::vector<std::int64_t>{6, 3, 12, 16}));
   EXPECT_TRUE(s.labels.equal(torch::tensor(std::vector<std::int64_t>{0, 0, 10, 10, 61, 61})));
-  EXPECT_EQ(s.images[4].min().item<int>(), 62);  // a flat image stays flat through bilinear resizing
+  EXPECT_EQ(s.examples[4].min().item<int>(), 62);  // a flat image stays flat through bilinear resizing
   EXPECT_EQ(error_of([&] { read_chars74k(dir_ / "nowhere", 48, 48); }).rfind((dir_ / "nowhere").string(), 0), 0U);
   std::ofstream(root / kChars74kImageDir / "Sample001" / "img001-00009.png") << "not a png";
   EXPECT_NE(error_of([&] { read_chars74k(root, 12, 16); }).find("img001-00009.png: not a readable PNG"), std::string::npos);

@@ -9,6 +9,7 @@
 
 #include "data/chars74k.h"
 #include "data/idx_file.h"
+#include "data/image_pipeline.h"
 #include "data/png_file.h"
 
 #include "support/temp_dir.h"
@@ -38,6 +39,8 @@ class LoadDataset : public unas::testing::TempDirTest {
 
 };
 
+const Augmentation& augmentation_of(const Dataset& d) { return dynamic_cast<const ImagePipeline&>(*d.pipeline).augmentation(); }
+
 void expect_stratified(const Split& s, int classes) {
   const torch::Tensor counts = torch::bincount(s.labels, {}, classes);
   EXPECT_LE((counts.max() - counts.min()).item<std::int64_t>(), 1) << counts;
@@ -53,14 +56,14 @@ TEST_F(LoadDataset, MnistLayoutSplitsTenPercentStratified) {
     EXPECT_EQ(d.input, (resources::TensorShape{28, 28, 1}));
     expect_stratified(d.validation, 10);
     // images stay with their labels through the split
-    EXPECT_TRUE(d.validation.images.select(1, 0).select(1, 0).select(1, 0).to(torch::kInt64).equal(d.validation.labels));
-    EXPECT_EQ(d.augmentation.shift_height, 2);
-    EXPECT_FALSE(d.augmentation.flip_left_right);
+    EXPECT_TRUE(d.validation.examples.select(1, 0).select(1, 0).select(1, 0).to(torch::kInt64).equal(d.validation.labels));
+    EXPECT_EQ(augmentation_of(d).shift_height, 2);
+    EXPECT_FALSE(augmentation_of(d).flip_left_right);
   }
   const Dataset binary = load_dataset({"fashion_mnist", write_mnist_like(false), 0, 0, true, 7});
   EXPECT_EQ(binary.num_classes, 2);
   EXPECT_EQ(binary.test.labels.sum().item<std::int64_t>(), 25);  // labels 0..4 of 50 balanced
-  EXPECT_TRUE(binary.augmentation.flip_left_right);
+  EXPECT_TRUE(augmentation_of(binary).flip_left_right);
 }
 
 TEST_F(LoadDataset, Cifar10LayoutAndBinaryVariant) {
@@ -99,12 +102,12 @@ TEST_F(LoadDataset, Chars74kSplitsTwoThousandTestAnd705Validation) {
   EXPECT_EQ(d.train.size(), 85);
   EXPECT_EQ(d.num_classes, 62);
   EXPECT_EQ(d.input, (resources::TensorShape{8, 8, 3}));
-  EXPECT_EQ(d.augmentation.shift_height, 0);  // 10 % of 8 pixels rounds down to nothing
+  EXPECT_EQ(augmentation_of(d).shift_height, 0);  // 10 % of 8 pixels rounds down to nothing
   expect_stratified(d.test, 62);
-  EXPECT_TRUE(d.test.images.select(1, 0).select(1, 0).select(1, 0).to(torch::kInt64).equal(d.test.labels + 1));
+  EXPECT_TRUE(d.test.examples.select(1, 0).select(1, 0).select(1, 0).to(torch::kInt64).equal(d.test.labels + 1));
   const Dataset binary = load_dataset({"chars74k", root, 48, 48, true, 0});
   EXPECT_EQ(binary.num_classes, 2);
-  EXPECT_EQ(binary.augmentation.shift_height, 4);
+  EXPECT_EQ(augmentation_of(binary).shift_height, 4);
   EXPECT_NEAR(binary.test.labels.to(torch::kFloat64).mean().item<double>(), 31.0 / 62, 0.01);
 }
 

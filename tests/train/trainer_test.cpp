@@ -18,10 +18,9 @@ using namespace unas::testing;
 const data::Dataset& fashion_subset() {
   static const data::Dataset subset = [] {
     data::Dataset d = data::load_dataset({"fashion_mnist", "/usr/share/datasets/fashion-mnist", 0, 0, false, 0});
-    const auto head = [](const data::Split& s, std::int64_t n) { return data::Split{s.images.slice(0, 0, n), s.labels.slice(0, 0, n)}; };
-    d.train = head(d.train, 6000);
-    d.validation = head(d.validation, 1000);
-    d.test = head(d.test, 1000);
+    d.train = d.train.head(6000);
+    d.validation = d.validation.head(1000);
+    d.test = d.test.head(1000);
     return d;
   }();
   return subset;
