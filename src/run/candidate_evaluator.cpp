@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "data/load_dataset.h"
+#include "data/stratified_split.h"
 #include "resources/resource_figures.h"
 #include "train/trainer.h"
 
@@ -21,6 +22,15 @@ ResourceCounts counts(const resources::LayerGraph& graph, bool sparse) {
   options.sparse = sparse;
   const auto f = resources::measure_resources(graph, options);
   return ResourceCounts{f.peak_memory_bytes, f.model_size_bytes, f.macs};
+}
+
+// n examples of the split (all for n <= 0), every class in proportion: data sets are often
+// stored sorted by class (the MNIST subset, Chars74K's folders), where the first n would hold
+// a class or two.
+data::Split class_balanced_subset(const data::Split& s, std::int64_t n, std::uint64_t seed) {
+  if (n <= 0 || n >= s.size()) return s;
+  Rng rng(derive_seed(seed, static_cast<std::uint64_t>(n), "subset"));
+  return s.select(data::stratified_split(s.labels, n, rng).taken);
 }
 
 std::string pruned_layers_json(const resources::PrunedLayers& layers) {
@@ -41,9 +51,9 @@ CandidateEvaluator::CandidateEvaluator(const ExperimentConfig& config) : config_
 const data::Dataset& CandidateEvaluator::dataset() {
   if (!dataset_) {
     data::Dataset d = data::load_dataset(config_.dataset);
-    d.train = d.train.head(config_.max_train);
-    d.validation = d.validation.head(config_.max_validation);
-    d.test = d.test.head(config_.max_test);
+    d.train = class_balanced_subset(d.train, config_.max_train, config_.dataset.split_seed);
+    d.validation = class_balanced_subset(d.validation, config_.max_validation, config_.dataset.split_seed);
+    d.test = class_balanced_subset(d.test, config_.max_test, config_.dataset.split_seed);
     dataset_ = std::move(d);
   }
   return *dataset_;

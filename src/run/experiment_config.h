@@ -14,7 +14,8 @@
 //   name = "chars74k_ae_prune"          seed = 0            extends = "chars74k_ae.toml"
 //   scale = "local"                     (set by --scale only; part of the digest)
 //   [dataset]  kind, path, image_size = [48, 48], binary, split_seed,
-//              max_train / max_validation / max_test (0 = all; for smoke runs)
+//              max_train / max_validation / max_test (0 = all; else a class-balanced subset,
+//              for smoke runs)
 //   [search]   algorithm ("aging_evolution" | "random" | "bayesian_optimisation"), rounds,
 //              initial_population (random starting candidates; AE: population, BO: 15);
 //              aging evolution: population, sample; Bayesian optimisation: pool (candidates
