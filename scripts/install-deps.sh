@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format
   # libraries
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libtorch-dev zlib1g-dev libpng-dev
+  libtorch-dev zlib1g-dev libpng-dev libsndfile1-dev libfftw3-dev
   libhdf5-dev libopenmpi-dev openmpi-bin libtomlplusplus-dev
   # run: OpenBLAS takes over libblas.so.3 from the reference BLAS (up to 1.5x faster training)
   libopenblas0-openmp
