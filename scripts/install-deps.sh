@@ -15,7 +15,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format
   # libraries
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libtorch-dev zlib1g-dev libpng-dev
+  libtorch-dev zlib1g-dev libpng-dev libsndfile1-dev libfftw3-dev
   libhdf5-dev libopenmpi-dev openmpi-bin libtomlplusplus-dev
   # Bayesian optimisation: linear algebra for the GP, network simplex for the optimal transport
   libeigen3-dev liblemon-dev

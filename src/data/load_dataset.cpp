@@ -7,6 +7,7 @@
 #include "data/cifar_file.h"
 #include "data/idx_file.h"
 #include "data/image_pipeline.h"
+#include "data/speech_commands.h"
 #include "data/stratified_split.h"
 
 #include <algorithm>
@@ -60,11 +61,12 @@ std::vector<fs::path> cifar_files(const fs::path& dir) {
   return files;
 }
 
-// Throws for an unknown kind.
+// Throws for an unknown kind, or a variant the kind does not have.
 void check_kind(const DatasetSpec& spec) {
   const auto& kinds = dataset_kinds();
   if (std::find(kinds.begin(), kinds.end(), spec.kind) == kinds.end())
     throw DataError(fmt::format("unknown data set kind \"{}\" (known: {})", spec.kind, fmt::join(kinds, ", ")));
+  if (spec.binary && spec.kind == "speech_commands") throw DataError("speech_commands has no binary variant");
 }
 
 Dataset load_image_dataset(const DatasetSpec& spec, Rng& rng) {
@@ -115,11 +117,13 @@ Dataset load_image_dataset(const DatasetSpec& spec, Rng& rng) {
 int dataset_classes(const DatasetSpec& spec) {
   check_kind(spec);
   if (spec.binary) return 2;
+  if (spec.kind == "speech_commands") return kSpeechCommandsClasses;
   return spec.kind == "chars74k" ? 62 : 10;
 }
 
 resources::TensorShape dataset_input(const DatasetSpec& spec) {
   check_kind(spec);
+  if (spec.kind == "speech_commands") return speech_commands_input();
   if (spec.kind == "cifar10") return {32, 32, 3};
   if (spec.kind == "chars74k") return {spec.image_height, spec.image_width, 3};
   return {28, 28, 1};
@@ -133,20 +137,22 @@ void check_dataset_files(const DatasetSpec& spec) {
   } else if (spec.kind == "cifar10") {
     for (const fs::path& f : cifar_files(spec.path))
       if (!fs::is_regular_file(f)) throw DataError(fmt::format("{}: missing CIFAR-10 batch file", f.string()));
+  } else if (spec.kind == "speech_commands") {
+    check_speech_commands_files(spec.path);
   } else if (!fs::is_directory(spec.path / kChars74kImageDir)) {
     throw DataError(fmt::format("{}: no such directory (expected the Chars74K EnglishImg layout)", (spec.path / kChars74kImageDir).string()));
   }
 }
 
 const std::vector<std::string>& dataset_kinds() {
-  static const std::vector<std::string> kinds = {"mnist", "fashion_mnist", "cifar10", "chars74k"};
+  static const std::vector<std::string> kinds = {"mnist", "fashion_mnist", "cifar10", "chars74k", "speech_commands"};
   return kinds;
 }
 
 Dataset load_dataset(const DatasetSpec& spec) {
   check_kind(spec);
   Rng rng(derive_seed(spec.split_seed, 0, "data split"));
-  Dataset d = load_image_dataset(spec, rng);
+  Dataset d = spec.kind == "speech_commands" ? read_speech_commands(spec.path, spec.split_seed) : load_image_dataset(spec, rng);
   check_labels(d);
   return d;
 }

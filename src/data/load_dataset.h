@@ -5,6 +5,8 @@
 //   cifar10               data_batch_1..5.bin and test_batch.bin in `path`; 10 % validation
 //   chars74k              EnglishImg layout under `path`; 2 000 test, then 705 validation
 //                         (both stratified), resized to image_height×image_width
+//   speech_commands       Speech Commands v0.02 layout under `path` (data/speech_commands.h):
+//                         12 classes, the lists' validation/test split, MFCC inputs 98×40×1
 // `binary` makes the 2-class variants: MNIST and CIFAR-10 label < 5, Chars74K label < 31.
 #include <cstdint>
 #include <filesystem>
@@ -29,7 +31,7 @@ Dataset load_dataset(const DatasetSpec& spec);
 // The names load_dataset() knows.
 const std::vector<std::string>& dataset_kinds();
 
-// Classes and image shape of a data set, known without reading it.
+// Classes and input shape (H×W×C) of a data set, known without reading it.
 int dataset_classes(const DatasetSpec& spec);
 resources::TensorShape dataset_input(const DatasetSpec& spec);
 

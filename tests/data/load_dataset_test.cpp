@@ -123,7 +123,7 @@ TEST_F(LoadDataset, MissingOrUnknownDataSetsAreOneClearError) {
   EXPECT_EQ(message({"mnist", dir_ / "none", 0, 0, false, 0}),
             (dir_ / "none").string() + ": neither train-images-idx3-ubyte nor train-images-idx3-ubyte.gz found");
   EXPECT_EQ(message({"imagenet", dir_, 0, 0, false, 0}),
-            "unknown data set kind \"imagenet\" (known: mnist, fashion_mnist, cifar10, chars74k)");
+            "unknown data set kind \"imagenet\" (known: mnist, fashion_mnist, cifar10, chars74k, speech_commands)");
   EXPECT_NE(message({"chars74k", dir_, 48, 48, false, 0}).find("no such directory"), std::string::npos);
 }
 

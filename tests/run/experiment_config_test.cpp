@@ -129,7 +129,7 @@ TEST_F(ExperimentConfigTest, EveryBadSettingNamesFileLineAndKey) {
   EXPECT_EQ(error_of(write("bad.toml", std::string(kBase).replace(std::string(kBase).find("rounds = 2000"), 13, "rounds = 0"))),
             file + ":10: search.rounds: 0 is outside 1..100000000");
   EXPECT_EQ(error_of(write("bad.toml", std::string(kBase).replace(std::string(kBase).find("\"chars74k\""), 10, "\"imagenet\""))),
-            file + ":5: dataset.kind: \"imagenet\" is not one of mnist, fashion_mnist, cifar10, chars74k");
+            file + ":5: dataset.kind: \"imagenet\" is not one of mnist, fashion_mnist, cifar10, chars74k, speech_commands");
   EXPECT_EQ(error_of(with("[pruning]\nkind = \"structured\"\nsparsity = [0.1, 0.8]\nepochs = [20, 70]\n")),
             file + ":30: pruning.epochs: expected [start, finish] with 1 <= start <= finish <= training.epochs (60)");
   EXPECT_EQ(error_of(write("bad.toml", "name = \"x\"\n[dataset\n")).rfind(file + ":2: ", 0), 0U);  // a syntax error
