@@ -24,6 +24,8 @@ PACKAGES=(
   # data: the real Fashion-MNIST (IDX under /usr/share/datasets/fashion-mnist), fonts for the
   # Chars74K stand-in, and Python with PIL to render it
   dataset-fashion-mnist fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf python3 python3-pil python3-numpy
+  # ... and a speaker and sox for the spoken Speech Commands stand-in
+  espeak-ng sox
   # analysis (Python, Debian's /usr/bin/python3) and its tests
   python3-h5py python3-pandas python3-matplotlib python3-pytest
   # tests

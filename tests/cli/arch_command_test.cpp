@@ -1,49 +1,18 @@
 // Runs the unas binary as a user would and checks what it prints and how it exits.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <algorithm>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "support/temp_dir.h"
+#include "support/unas_binary.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using unas::testing::Result;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class ArchCommand : public unas::testing::TempDirTest {
- protected:
-
-  fs::path write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-
-  Result run(const std::string& args) {
-    const std::string cmd = std::string(UNAS_BINARY) + " " + args + " >" + (dir_ / "out").string() + " 2>" +
-                            (dir_ / "err").string();
-    const int status = std::system(cmd.c_str());
-    return Result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "out"), slurp(dir_ / "err")};
-  }
-
-};
+class ArchCommand : public unas::testing::UnasBinaryTest {};
 
 TEST_F(ArchCommand, RandomStatsAndMorphCompose) {
   const Result random = run("arch random --count 5 --seed 9 --input 48x48x3 --classes 62");

@@ -272,6 +272,14 @@ TEST(Experiments, EveryFileInExperimentsLoads) {
   EXPECT_TRUE(binary.dataset.binary);
   EXPECT_EQ(binary.dataset.image_height, 32);
   EXPECT_EQ(binary.training.epochs, 60);  // inherited from chars74k_ae
+  const ExperimentConfig speech = load("speech_commands_ae_prune");
+  EXPECT_EQ(speech.dataset.kind, "speech_commands");
+  EXPECT_EQ(speech.training.optimizer.kind, "adamw");
+  EXPECT_EQ(speech.training.epochs, 45);
+  EXPECT_EQ(speech.training.batch_size, 50);
+  EXPECT_EQ(speech.training.pruning->finish_epoch, 40);
+  EXPECT_EQ(speech.search.sparsity->max, 0.90);
+  EXPECT_EQ(*speech.search.bounds.macs, 20000000);
   EXPECT_NE(ae.digest, no_ms.digest);
   EXPECT_EQ(no_ms.resolved_toml.find("none"), std::string::npos);  // stored as a plain missing bound
 }
