@@ -35,10 +35,14 @@ BayesianOptimisation::BayesianOptimisation(SearchSettings settings) : settings_(
 
 std::size_t BayesianOptimisation::register_point(const Candidate& candidate) {
   if (auto it = index_.find(candidate.id); it != index_.end()) return it->second;
-  Point p{candidate, signature_of(candidate, settings_), {}};
+  // A proposal scored from the pool has its signature and most distances computed already.
+  const auto cached = pool_rows_.find(arch::to_json_text(candidate.architecture));
+  const PoolRow* row = cached == pool_rows_.end() ? nullptr : &cached->second;
+  Point p{candidate, row ? row->signature : signature_of(candidate, settings_), {}};
   p.network_distances.resize(points_.size());
   parallel_for(points_.size(), settings_.bayes_opt.threads, [&](std::size_t q) {
-    p.network_distances[q] = network_distance(p.signature, points_[q].signature).normalised;
+    const bool known = row && q < row->to_point.size() && !std::isnan(row->to_point[q]);
+    p.network_distances[q] = known ? row->to_point[q] : network_distance(p.signature, points_[q].signature).normalised;
   });
   points_.push_back(std::move(p));
   index_.emplace(candidate.id, points_.size() - 1);
@@ -141,12 +145,14 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
   std::vector<std::size_t> pending;
   for (const auto& [pid, point] : pending_) pending.push_back(point);
   const auto n = static_cast<Eigen::Index>(observed_.size()), p = static_cast<Eigen::Index>(pending.size());
+  // Distances from a registered point to the training and the pending points, as row i.
+  const auto distances_from = [&](std::size_t q, Eigen::MatrixXd& training, Eigen::MatrixXd& pending_points, Eigen::Index i) {
+    for (Eigen::Index j = 0; j < n; ++j) training(i, j) = point_distance(q, observed_[j]);
+    for (Eigen::Index j = 0; j < p; ++j) pending_points(i, j) = point_distance(q, pending[j]);
+  };
   GaussianProcess gp = model();
   Eigen::MatrixXd pending_to_training(p, n), among(p, p);
-  for (Eigen::Index i = 0; i < p; ++i) {
-    for (Eigen::Index j = 0; j < n; ++j) pending_to_training(i, j) = point_distance(pending[i], observed_[j]);
-    for (Eigen::Index j = 0; j < p; ++j) among(i, j) = point_distance(pending[i], pending[j]);
-  }
+  for (Eigen::Index i = 0; i < p; ++i) distances_from(pending[i], pending_to_training, among, i);
   gp.add_pending(pending_to_training, among);
   Eigen::MatrixXd to_training(1, n), to_pending(1, p);
   const auto posterior = [&] {
@@ -169,9 +175,7 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
         to_training.setConstant(kFarAway);
         to_pending.setConstant(kFarAway);
       } else {
-        const std::size_t q = index_.at(parent);
-        for (Eigen::Index j = 0; j < n; ++j) to_training(0, j) = point_distance(q, observed_[j]);
-        for (Eigen::Index j = 0; j < p; ++j) to_pending(0, j) = point_distance(q, pending[j]);
+        distances_from(index_.at(parent), to_training, to_pending, 0);
       }
       it = screening.emplace(parent, posterior()).first;
     }
