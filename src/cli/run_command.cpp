@@ -91,9 +91,12 @@ void check_experiment(const RunOptions& o) {
       return;
     }
     std::cout << c.resolved_toml << "\n";
-    std::cerr << fmt::format("{}: ok ({}{} rounds of {}, {} epochs, results in {})\n", o.file,
+    const std::string inheritance = c.inherit_weights ? fmt::format("children inherit weights and train {} epochs",
+                                                                     c.inherited_training.epochs)
+                                                      : "no weight inheritance";
+    std::cerr << fmt::format("{}: ok ({}{} rounds of {}, {} epochs, {}, results in {})\n", o.file,
                              c.scale.empty() ? "" : "scale " + c.scale + ": ", c.search.rounds, c.search.algorithm,
-                             c.training.epochs, c.results.string());
+                             c.training.epochs, inheritance, c.results.string());
   } catch (const run::ConfigError& e) {
     throw UsageError(e.what());
   }

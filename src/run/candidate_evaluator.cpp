@@ -11,6 +11,7 @@
 #include "data/load_dataset.h"
 #include "data/stratified_split.h"
 #include "resources/resource_figures.h"
+#include "train/model_weights.h"
 #include "train/trainer.h"
 
 namespace unas::run {
@@ -44,6 +45,16 @@ std::string pruned_layers_json(const resources::PrunedLayers& layers) {
   return j.dump();
 }
 
+void keep_weights(EvaluationResult& r, Weights weights) {
+  if (weights.values.size() <= kMaxKeptWeights) r.weights = std::move(weights);
+}
+
+void record_inheritance(EvaluationResult& r, const search::Candidate& c, const std::optional<train::InheritanceReport>& report) {
+  if (!report) return;
+  r.inherited_from = c.parent_id;
+  r.inherited_fraction = report->inherited_fraction();
+}
+
 }  // namespace
 
 CandidateEvaluator::CandidateEvaluator(const ExperimentConfig& config) : config_(config) {}
@@ -59,7 +70,10 @@ const data::Dataset& CandidateEvaluator::dataset() {
   return *dataset_;
 }
 
-EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate, int rank) {
+EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, int rank) {
+  const search::Candidate& candidate = request.candidate;
+  const train::Inheritance* inheritance = request.inheritance ? &*request.inheritance : nullptr;
+  const train::TrainConfig& schedule = inheritance ? config_.inherited_training : config_.training;
   EvaluationResult r;
   r.id = candidate.id;
   r.rank = rank;
@@ -74,14 +88,17 @@ EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate
   }
   const auto started = std::chrono::steady_clock::now();
   try {
-    if (config_.simulate) return simulate(candidate, r);
-    const train::TrainResult t = train::train_candidate(candidate.architecture, dataset(), config_.training, candidate.seed,
-                                                       candidate.sparsity.value_or(0.0));
+    if (config_.simulate) return simulate(request, graph, r);
+    train::TrainResult t = train::train_candidate(candidate.architecture, dataset(), schedule, candidate.seed,
+                                                  candidate.sparsity.value_or(0.0), inheritance);
     r.ok = true;
     r.val_error = t.val_error;
     r.test_error = t.test_error;
     r.val_curve = t.val_curve;
     r.train_seconds = t.train_seconds;
+    r.epochs_trained = static_cast<int>(t.val_curve.size());
+    record_inheritance(r, candidate, t.inheritance);
+    keep_weights(r, std::move(t.weights));
     if (!t.pruned.empty()) {
       r.pruned = counts(resources::build_layer_graph(candidate.architecture, input, classes, t.pruned),
                         !config_.training.pruning->structured);
@@ -99,17 +116,32 @@ EvaluationResult CandidateEvaluator::evaluate(const search::Candidate& candidate
 }
 
 // A stand-in for training, for benchmarks and tests of the orchestrator: the duration is drawn
-// from the configured distribution, the error falls with the network's MACs (so the search has
-// something to optimise), and a failure is an exception, as a real trainer's would be.
-EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate, EvaluationResult r) {
+// from the configured distribution (and shortened with the schedule of an inheriting child), the
+// error falls with the network's MACs (so the search has something to optimise), and a failure
+// is an exception, as a real trainer's would be. The weights are real: the model as training
+// would start it, inheritance included, so weights travel and are stored as in a real run.
+EvaluationResult CandidateEvaluator::simulate(const EvaluationRequest& request, const resources::LayerGraph& graph,
+                                              EvaluationResult r) {
   const SimulatedTraining& sim = *config_.simulate;
+  const search::Candidate& candidate = request.candidate;
+  const train::Inheritance* inheritance = request.inheritance ? &*request.inheritance : nullptr;
+  const train::TrainConfig& schedule = inheritance ? config_.inherited_training : config_.training;
   Rng rng(derive_seed(candidate.seed, 0, "simulate"));
   double seconds = sim.mean_seconds;
   if (sim.distribution == "uniform") seconds = rng.uniform(0.0, 2.0 * sim.mean_seconds);
   if (sim.distribution == "exponential") seconds = -sim.mean_seconds * std::log(1.0 - rng.uniform01());
+  seconds *= static_cast<double>(schedule.epochs) / static_cast<double>(config_.training.epochs);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   r.train_seconds = seconds;
   if (rng.bernoulli(sim.failure_rate)) throw std::runtime_error("simulated trainer failure");
+  if (static_cast<std::size_t>(r.dense.model_size) <= kMaxKeptWeights) {
+    std::optional<train::InheritanceReport> report;
+    const train::CandidateModel model =
+        train::initial_model(graph, candidate.architecture, schedule.dropout, candidate.seed, inheritance, &report);
+    record_inheritance(r, candidate, report);
+    keep_weights(r, train::export_weights(*model));
+  }
+  r.epochs_trained = schedule.epochs;
   r.ok = true;
   r.val_error = std::clamp(0.05 + 0.9 * std::exp(-static_cast<double>(r.dense.macs) / 2e6) + rng.normal(0.0, 0.01), 0.0, 1.0);
   r.test_error = std::clamp(r.val_error + rng.normal(0.0, 0.01), 0.0, 1.0);

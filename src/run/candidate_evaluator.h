@@ -1,7 +1,8 @@
 #pragma once
 // Evaluates candidates on one rank: trains them (or, with [simulate], sleeps a drawn duration
 // and makes up an error that falls with the network's capacity) and measures their resources
-// before and after pruning. A candidate over [training] max_macs fails without training. The
+// before and after pruning. A child sent with its parent's weights starts from them and trains
+// the inherited schedule. A candidate over [training] max_macs fails without training. The
 // data set is loaded on first use and kept.
 #include <optional>
 
@@ -11,16 +12,20 @@
 
 namespace unas::run {
 
+// Final weights of more values than this (64 MB) are not kept: such a network is far over every
+// bound of the paper's, and a search keeping them could fill a disk.
+inline constexpr std::size_t kMaxKeptWeights = 16'000'000;
+
 class CandidateEvaluator {
  public:
   explicit CandidateEvaluator(const ExperimentConfig& config);
   // Never throws for a bad candidate: anything its training throws becomes a failed result.
   // Throws DataError if the data set cannot be loaded.
-  EvaluationResult evaluate(const search::Candidate& candidate, int rank);
+  EvaluationResult evaluate(const EvaluationRequest& request, int rank);
 
  private:
   const data::Dataset& dataset();
-  EvaluationResult simulate(const search::Candidate& candidate, EvaluationResult result);
+  EvaluationResult simulate(const EvaluationRequest& request, const resources::LayerGraph& graph, EvaluationResult result);
 
   const ExperimentConfig& config_;
   std::optional<data::Dataset> dataset_;

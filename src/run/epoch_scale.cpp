@@ -6,12 +6,11 @@
 #include <vector>
 
 #include "run/toml_section.h"
+#include "train/schedule_scale.h"
 
 namespace unas::run {
 
 namespace {
-
-std::int64_t scaled(double epoch, double factor) { return std::lround(epoch * factor); }
 
 // Writes an epoch into a number node, whether the file wrote it as an integer or a float.
 void set_number(toml::node& node, std::int64_t value) {
@@ -24,10 +23,17 @@ void set_number(toml::node& node, std::int64_t value) {
 std::int64_t scale_epochs(toml::table& training, double factor) {
   toml::node* epochs = training.get("epochs");
   if (epochs == nullptr || !epochs->is_integer()) return 1;  // the reader's default, or its error
-  const std::int64_t value =
-      std::max<std::int64_t>(1, scaled(static_cast<double>(*epochs->value<std::int64_t>()), factor));
+  const std::int64_t value = train::scaled_epoch_count(*epochs->value<std::int64_t>(), factor);
   set_number(*epochs, value);
   return value;
+}
+
+// A child that inherits weights trains a part of the schedule: that part shrinks with it, and
+// never exceeds the scaled epochs.
+void scale_inherited_epochs(toml::table& training, double factor, std::int64_t epochs) {
+  toml::node* inherited = training.get("inherited_epochs");
+  if (inherited == nullptr || !inherited->is_integer() || *inherited->value<std::int64_t>() < 1) return;
+  set_number(*inherited, std::min(epochs, train::scaled_epoch_count(*inherited->value<std::int64_t>(), factor)));
 }
 
 void scale_learning_rate(toml::table& training, double factor) {
@@ -38,17 +44,13 @@ void scale_learning_rate(toml::table& training, double factor) {
     if (pair == nullptr || pair->size() != 2 || !(*pair)[0].is_integer()) return;
   }
   std::vector<std::int64_t> epochs;
-  for (toml::node& step : *steps)
-    epochs.push_back(scaled(static_cast<double>(*(*step.as_array())[0].value<std::int64_t>()), factor));
-  // Walk backwards: a step whose scaled epoch is not before the next kept one's gives way to it.
-  std::int64_t next_kept = INT64_MAX;
+  for (toml::node& step : *steps) epochs.push_back(*(*step.as_array())[0].value<std::int64_t>());
+  const auto scaled = train::scaled_step_epochs(epochs, factor);
   for (std::size_t k = epochs.size(); k-- > 0;) {
-    if (epochs[k] >= next_kept) {
+    if (scaled[k])
+      set_number((*(*steps)[k].as_array())[0], *scaled[k]);
+    else
       steps->erase(steps->begin() + static_cast<std::ptrdiff_t>(k));
-      continue;
-    }
-    set_number((*(*steps)[k].as_array())[0], epochs[k]);
-    next_kept = epochs[k];
   }
 }
 
@@ -57,8 +59,7 @@ void scale_pruning(toml::table& root, double factor, std::int64_t epochs) {
   if (range == nullptr || range->size() != 2 || !(*range)[0].is_number() || !(*range)[1].is_number()) return;
   const double start = *(*range)[0].value<double>(), finish = *(*range)[1].value<double>();
   if (start < 1 || finish < start) return;  // the reader says why
-  const std::int64_t new_start = std::min(scaled(start - 1, factor) + 1, epochs);
-  const std::int64_t new_finish = std::clamp(scaled(finish, factor), new_start, epochs);
+  const auto [new_start, new_finish] = train::scaled_pruning_epochs(start, finish, factor, epochs);
   set_number((*range)[0], new_start);
   set_number((*range)[1], new_finish);
 }
@@ -71,6 +72,7 @@ void apply_epoch_scale(toml::table& root, const std::string& file) {
   const double factor = *TomlSection(training, "training.", file).number("epoch_scale", 1e-6, 1000.0);
   training->erase("epoch_scale");
   const std::int64_t epochs = scale_epochs(*training, factor);
+  scale_inherited_epochs(*training, factor, epochs);
   scale_learning_rate(*training, factor);
   scale_pruning(root, factor, epochs);
 }

@@ -1,9 +1,10 @@
 #pragma once
 // `[training] epoch_scale = f` shrinks (or stretches) an experiment's training schedule in
-// proportion, so that one scale overlay (experiments/scales/*.toml) fits every experiment, whose
+// proportion (the arithmetic is train/schedule_scale.h's), so that one scale overlay (experiments/scales/*.toml) fits every experiment, whose
 // epoch-indexed settings differ:
 //
 //   training.epochs          E       -> max(1, round(E·f))
+//   training.inherited_epochs N      -> min(max(1, round(N·f)), the scaled epochs)
 //   training.learning_rate   [e, lr] -> [round(e·f), lr]; a phase that rounds to no epoch at all
 //                                       gives way to the next one (epochs stay 0, then increasing)
 //   pruning.epochs           [s, t]  -> [round((s−1)·f) + 1, round(t·f)]: pruning over the same

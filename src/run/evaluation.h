@@ -1,13 +1,23 @@
 #pragma once
-// What a trainer sends back for one candidate, and both messages as JSON text for MPI.
+// What rank 0 sends a trainer for one candidate and what the trainer sends back, and both as
+// MPI messages: JSON text, then, when the message carries weights, a NUL byte and their float32
+// values (raw, in the host's byte order: the ranks of one job run on one architecture). A
+// 250 K-parameter candidate adds 1 MB to a message; JSON numbers would be ~4x that, and slow.
 #include <cstdint>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/weights.h"
 #include "search/candidate.h"
+#include "train/inheritance.h"
 
 namespace unas::run {
+
+struct EvaluationRequest {
+  search::Candidate candidate;
+  std::optional<train::Inheritance> inheritance;  // the parent's weights, when the child inherits
+};
 
 struct ResourceCounts {
   std::int64_t pmu = 0, model_size = 0, macs = 0;
@@ -25,11 +35,15 @@ struct EvaluationResult {
   ResourceCounts pruned;  // after pruning (equal to dense without pruning)
   std::string pruned_layers = "{}";  // JSON {op: {"kept": n, "nonzero": n}}
   double train_seconds = 0.0;
+  std::int64_t inherited_from = -1;  // the parent whose weights it started from
+  int epochs_trained = 0;
+  double inherited_fraction = 0.0;
+  Weights weights;  // final weights (none when it failed, or was too large to keep)
 };
 
-std::string encode(const search::Candidate& candidate);
-search::Candidate decode_candidate(const std::string& text);
+std::string encode(const EvaluationRequest& request);
+EvaluationRequest decode_request(const std::string& message);
 std::string encode(const EvaluationResult& result);
-EvaluationResult decode_result(const std::string& text);
+EvaluationResult decode_result(const std::string& message);
 
 }  // namespace unas::run

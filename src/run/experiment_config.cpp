@@ -13,6 +13,7 @@
 #include "run/scale_overlay.h"
 #include "run/toml_section.h"
 #include "run/toml_tree.h"
+#include "train/schedule_scale.h"
 
 namespace unas::run {
 
@@ -122,6 +123,7 @@ void read_search(TomlSection s, ExperimentConfig& c) {
     bo.random_share = s.number("random_share", 0.0, 1.0).value_or(bo.random_share);
     bo.threads = static_cast<int>(s.integer("threads", 1, 1024).value_or(std::min(available_cpus(), 8)));
   }
+  c.inherit_weights = s.boolean("inherit_weights").value_or(false);
   const std::int64_t initial = bayes_opt ? 15 : x.population;  // BO: the authors' 15 starting points
   x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(std::min(initial, x.rounds));
   if (x.initial_population > x.rounds) s.fail("initial_population", fmt::format("{} is more than the {} rounds", x.initial_population, x.rounds));
@@ -155,6 +157,8 @@ void read_training(TomlSection s, ExperimentConfig& c) {
   t.memory_format = s.string("memory_format", {"auto", "channels_last", "nchw"}).value_or("auto");
   t.device = s.string("device").value_or("auto");
   c.max_macs = s.integer("max_macs", 0, INT64_MAX).value_or(0);
+  c.inherited_training.epochs =
+      static_cast<int>(s.integer("inherited_epochs", 1, t.epochs).value_or(train::scaled_epoch_count(t.epochs, 0.5)));
   s.finish();
 }
 
@@ -247,6 +251,7 @@ ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::st
   read_bounds(top.section("bounds"), c);
   read_training(top.section("training"), c);
   read_pruning(top.section("pruning"), c);
+  c.inherited_training = train::schedule_in_epochs(c.training, c.inherited_training.epochs);
   read_simulate(top.section("simulate"), c);
   TomlSection run = top.section("run");
   c.results = run.string("results").value_or("results/" + c.name + (c.scale.empty() ? "" : "." + c.scale) + ".h5");

@@ -21,11 +21,15 @@
 //              aging evolution: population, sample; Bayesian optimisation: pool (candidates
 //              scored per proposal), parents (best points whose children fill the pool),
 //              random_share (of the pool drawn at random), threads (the master's, for
-//              network distances; default: the CPUs it may use, at most 8)
+//              network distances; default: the CPUs it may use, at most 8);
+//              inherit_weights (false): a child starts from its parent's trained weights
+//              (train/weight_inheritance.h) and trains training.inherited_epochs
 //   [bounds]   error, peak_memory, model_size, macs (a missing or "none" bound drops that objective)
 //   [training] optimizer ("sgdw" | "adamw"), momentum, weight_decay,
 //              learning_rate = [[0, 0.01], [35, 0.005]], epochs, batch_size, dropout,
 //              threads, memory_format, device, epoch_scale (step 3; not kept),
+//              inherited_epochs (default half the epochs): the schedule of a child that
+//              inherits weights, the whole schedule scaled into these epochs,
 //              max_macs (0 = none): a candidate with more MACs (as proposed) is recorded as
 //              failed without training, a compute cap for small machines (the local scale)
 //   [pruning]  kind ("structured" | "unstructured"), sparsity = [min, max], epochs = [start, finish]
@@ -60,6 +64,8 @@ struct ExperimentConfig {
   std::int64_t max_train = 0, max_validation = 0, max_test = 0;
   search::SearchSettings search;
   train::TrainConfig training;
+  bool inherit_weights = false;
+  train::TrainConfig inherited_training;  // `training` scaled into inherited_epochs
   std::int64_t max_macs = 0;  // candidates over it are not trained (0: all are)
   std::optional<SimulatedTraining> simulate;
   std::filesystem::path results;

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "arch/json_io.h"
+#include "arch/morphism_json.h"
 #include "common/duration_text.h"
 #include "common/version.h"
 #include "run/signals.h"
@@ -47,8 +48,11 @@ search::Candidate candidate_of(const store::ProposalRecord& p) {
   c.architecture = arch::parse_architectures(p.architecture).front();
   if (!std::isnan(p.sparsity)) c.sparsity = p.sparsity;
   c.seed = p.seed;
+  if (!p.morphism.empty()) c.morphism = arch::morphism_from_json_text(p.morphism);
   return c;
 }
+
+std::string morphism_text(const search::Candidate& c) { return c.morphism ? arch::to_json_text(*c.morphism) : ""; }
 
 search::Evaluated evaluated_of(const search::Candidate& c, const store::CandidateRecord& r) {
   return search::Evaluated{c, r.ok(), search::Objectives{r.val_error, r.pmu_pruned, r.model_size_pruned, r.macs_pruned}};
@@ -77,6 +81,10 @@ store::CandidateRecord record_of(const search::Candidate& c, const EvaluationRes
   rec.train_seconds = r.train_seconds;
   rec.issued_at = issued_at;
   rec.finished_at = unix_now();
+  rec.morphism = morphism_text(c);
+  rec.inherited_from = r.inherited_from;
+  rec.epochs_trained = r.epochs_trained;
+  rec.inherited_fraction = r.inherited_fraction;
   return rec;
 }
 
@@ -94,9 +102,12 @@ class Progress {
     const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
     const double rate = static_cast<double>(done_ - done_at_start_) / std::max(elapsed, 1e-9);
     const double eta = rate > 0 ? static_cast<double>(config_.search.rounds - done_) / rate : 0.0;
-    const std::string what = r.ok() ? fmt::format("error {:.4f}, PMU {} B, MS {} B, MACs {}", r.val_error, r.pmu_pruned,
-                                                  r.model_size_pruned, r.macs_pruned)
-                                    : fmt::format("failed: {}", r.failure);
+    std::string what = r.ok() ? fmt::format("error {:.4f}, PMU {} B, MS {} B, MACs {}", r.val_error, r.pmu_pruned,
+                                            r.model_size_pruned, r.macs_pruned)
+                              : fmt::format("failed: {}", r.failure);
+    if (r.inherited_from >= 0)
+      what += fmt::format(" (from #{}'s weights, {:.0f} % inherited, {} epochs)", r.inherited_from, 100 * r.inherited_fraction,
+                          r.epochs_trained);
     spdlog::info("#{} (rank {}) {} | {}/{} of the last {} within bounds | {}/{} done, {:.2f}/min, ETA {}", r.id, r.rank,
                  what, within, recent_.size(), recent_.size(), done_, config_.search.rounds, rate * 60, duration_text(eta));
   }
@@ -120,6 +131,19 @@ store::ResultsFile open_results(const ExperimentConfig& config, const MasterOpti
   store::RunInfo info{config.name, config.resolved_toml, config.digest, kVersion, hostname(), iso_now(),
                       config.seed,  config.search.rounds, options.mpi_size};
   return store::ResultsFile::create(config.results, info);
+}
+
+// A child starts from its parent's stored weights when the experiment inherits them; random
+// candidates, and children of a parent without stored weights (too large to keep, or from
+// before inheritance), train from scratch on the full schedule.
+EvaluationRequest request_for(const search::Candidate& c, const ExperimentConfig& config,
+                              const std::map<std::int64_t, search::Candidate>& proposed, const store::ResultsFile& file) {
+  EvaluationRequest request{c, std::nullopt};
+  if (!config.inherit_weights || c.parent_id < 0 || !c.morphism) return request;
+  std::optional<Weights> weights = file.weights(c.parent_id);
+  if (!weights) return request;
+  request.inheritance = train::Inheritance{proposed.at(c.parent_id).architecture, std::move(*weights), *c.morphism};
+  return request;
 }
 
 }  // namespace
@@ -158,6 +182,7 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
     const auto [candidate, issued_at] = in_flight.at(r.id);
     in_flight.erase(r.id);
     const store::CandidateRecord record = record_of(candidate, r, issued_at);
+    if (!r.weights.empty()) file.append_weights(r.id, r.weights);  // before the row: see results_file.h
     file.append(record);
     const search::Evaluated e = evaluated_of(candidate, record);
     algorithm->observe(e);
@@ -174,10 +199,11 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
       } else {
         c = algorithm->propose(next_id++);
         file.append(store::ProposalRecord{c.id, c.parent_id, arch::to_json_text(c.architecture),
-                                          c.sparsity.value_or(store::kNoSparsity), c.seed, unix_now()});
+                                          c.sparsity.value_or(store::kNoSparsity), c.seed, unix_now(), morphism_text(c)});
+        proposed.emplace(c.id, c);
       }
       in_flight.emplace(c.id, std::make_pair(c, unix_now()));
-      pool.submit(c);
+      pool.submit(request_for(c, config, proposed, file));
     }
     if (auto r = pool.wait(std::chrono::milliseconds(200))) collect(*r);
   }

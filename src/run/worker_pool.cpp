@@ -16,14 +16,14 @@ namespace {
 enum Tag : int { kRequest = 1, kResult = 2, kStop = 3, kFatal = 4 };
 
 void send_text(const std::string& text, int to, int tag) {
-  MPI_Send(text.data(), static_cast<int>(text.size()), MPI_CHAR, to, tag, MPI_COMM_WORLD);
+  MPI_Send(text.data(), static_cast<int>(text.size()), MPI_BYTE, to, tag, MPI_COMM_WORLD);
 }
 
 std::string receive_text(const MPI_Status& probed) {
   int size = 0;
-  MPI_Get_count(&probed, MPI_CHAR, &size);
+  MPI_Get_count(&probed, MPI_BYTE, &size);
   std::string text(static_cast<std::size_t>(size), '\0');
-  MPI_Recv(text.data(), size, MPI_CHAR, probed.MPI_SOURCE, probed.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  MPI_Recv(text.data(), size, MPI_BYTE, probed.MPI_SOURCE, probed.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   return text;
 }
 
@@ -36,10 +36,10 @@ class MpiPool : public WorkerPool {
   int slots() const override { return slots_; }
   int busy() const override { return slots_ - static_cast<int>(idle_.size()) - stopped_; }
 
-  void submit(const search::Candidate& candidate) override {
+  void submit(const EvaluationRequest& request) override {
     const int rank = idle_.back();
     idle_.pop_back();
-    send_text(encode(candidate), rank, kRequest);
+    send_text(encode(request), rank, kRequest);
   }
 
   // Polls so that a stop signal is noticed while trainers are busy.
@@ -76,9 +76,9 @@ class MpiPool : public WorkerPool {
 
 std::optional<EvaluationResult> InProcessPool::wait(std::chrono::milliseconds) {
   if (queue_.empty()) return std::nullopt;
-  const search::Candidate candidate = queue_.front();
+  const EvaluationRequest request = std::move(queue_.front());
   queue_.pop_front();
-  return evaluator_.evaluate(candidate, 0);
+  return evaluator_.evaluate(request, 0);
 }
 
 std::unique_ptr<WorkerPool> make_mpi_pool(int size) { return std::make_unique<MpiPool>(size); }
@@ -102,7 +102,7 @@ void run_worker(const ExperimentConfig& config, int rank) {
     const std::string text = receive_text(status);
     if (status.MPI_TAG == kStop) return;
     try {
-      send_text(encode(evaluator.evaluate(decode_candidate(text), rank)), 0, kResult);
+      send_text(encode(evaluator.evaluate(decode_request(text), rank)), 0, kResult);
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
       send_text(e.what(), 0, kFatal);

@@ -17,7 +17,7 @@ class WorkerPool {
   virtual ~WorkerPool() = default;
   virtual int slots() const = 0;
   virtual int busy() const = 0;
-  virtual void submit(const search::Candidate& candidate) = 0;
+  virtual void submit(const EvaluationRequest& request) = 0;
   // A finished result if one arrives within `timeout`.
   virtual std::optional<EvaluationResult> wait(std::chrono::milliseconds timeout) = 0;
   // Lets idle workers exit. Busy ones are left to finish or be killed by the launcher.
@@ -36,13 +36,13 @@ class InProcessPool : public WorkerPool {
   explicit InProcessPool(const ExperimentConfig& config) : evaluator_(config) {}
   int slots() const override { return 1; }
   int busy() const override { return static_cast<int>(queue_.size()); }
-  void submit(const search::Candidate& candidate) override { queue_.push_back(candidate); }
+  void submit(const EvaluationRequest& request) override { queue_.push_back(request); }
   std::optional<EvaluationResult> wait(std::chrono::milliseconds timeout) override;
   void shutdown() override {}
 
  private:
   CandidateEvaluator evaluator_;
-  std::deque<search::Candidate> queue_;
+  std::deque<EvaluationRequest> queue_;
 };
 
 // Rank 0 of an MPI job: ranks 1..N-1 train.

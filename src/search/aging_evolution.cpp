@@ -25,7 +25,9 @@ Candidate child_candidate(const Candidate& parent, const SearchSettings& setting
   Candidate child;
   child.id = id;
   child.parent_id = parent.id;
-  child.architecture = arch::random_child(parent.architecture, rng).architecture;
+  arch::Child morphed = arch::random_child(parent.architecture, rng);
+  child.architecture = std::move(morphed.architecture);
+  child.morphism = morphed.morphism;
   if (settings.sparsity) {
     const double inherited = parent.sparsity.value_or(settings.sparsity->min) + rng.normal(0.0, 0.05);
     child.sparsity = std::clamp(inherited, settings.sparsity->min, settings.sparsity->max);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "arch/architecture.h"
+#include "arch/morphism.h"
 #include "search/objectives.h"
 
 namespace unas::search {
@@ -13,6 +14,7 @@ struct Candidate {
   std::int64_t id = 0;
   std::int64_t parent_id = -1;  // -1 for a random (initial or random-search) candidate
   arch::Architecture architecture;
+  std::optional<arch::Morphism> morphism;  // parent -> this child (what weight inheritance follows)
   std::optional<double> sparsity;  // target sparsity when the experiment prunes
   std::uint64_t seed = 0;          // training seed
 };

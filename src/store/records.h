@@ -31,6 +31,7 @@ struct ProposalRecord {
   double sparsity = kNoSparsity;
   std::uint64_t seed = 0;
   double issued_at = 0.0;    // Unix seconds
+  std::string morphism;      // JSON (arch/morphism_json.h); "" for a random candidate
 };
 
 // A finished candidate.
@@ -51,6 +52,27 @@ struct CandidateRecord {
   std::string pruned_layers = "{}";  // JSON {op: {"kept": n, "nonzero": n}}
   double train_seconds = 0.0;
   double issued_at = 0.0, finished_at = 0.0;  // Unix seconds
+  std::string morphism;                // JSON; "" for a random candidate
+  std::int64_t inherited_from = -1;    // the parent whose trained weights it started from
+  std::int32_t epochs_trained = 0;
+  double inherited_fraction = 0.0;     // of its parameters, taken from that parent
+
+  bool ok() const { return outcome == "ok"; }
+};
+
+// One model of a search's front retrained from scratch on the full schedule (`unas retrain`).
+struct RetrainedRecord {
+  std::int64_t id = 0;          // the candidate
+  std::int32_t seed_index = 0;  // 0..K-1
+  std::uint64_t seed = 0;
+  std::int32_t rank = 0;
+  std::string outcome = "ok";
+  std::string failure;
+  double val_error = 1.0;
+  double test_error = 1.0;
+  std::int64_t pmu = 0, model_size = 0, macs = 0;  // after pruning
+  double train_seconds = 0.0;
+  double finished_at = 0.0;
 
   bool ok() const { return outcome == "ok"; }
 };
@@ -59,6 +81,8 @@ struct ResultsContents {
   RunInfo info;
   std::vector<ProposalRecord> proposals;    // in issue order
   std::vector<CandidateRecord> candidates;  // in completion order
+  std::vector<RetrainedRecord> retrained;   // in completion order
+  std::vector<std::int64_t> with_weights;   // candidates whose weights are stored, ascending
 };
 
 }  // namespace unas::store

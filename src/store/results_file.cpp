@@ -1,25 +1,32 @@
 #include "store/results_file.h"
 
 #include <fmt/format.h>
-#include <hdf5.h>
 
-#include <cstring>
-#include <type_traits>
-#include <utility>
+#include "store/hdf5_support.h"
 
 namespace unas::store {
 
 namespace {
 
 namespace fs = std::filesystem;
+using hdf5::check;
+using hdf5::checked;
+using hdf5::get;
+using hdf5::Hid;
+using hdf5::put;
 
-// Fixed field sizes. The longest architecture of the search space is ~3.8 KB of JSON.
+// Fixed field sizes. The longest architecture of the search space is ~3.8 KB of JSON; the
+// longest weights manifest (10 blocks of 3 layers with batch norm, projections, 3 dense
+// blocks) ~12 KB.
 constexpr std::size_t kArchitectureBytes = 8192;
 constexpr std::size_t kFailureBytes = 512;
 constexpr std::size_t kCurveBytes = 4096;
 constexpr std::size_t kPrunedBytes = 4096;
 constexpr std::size_t kOutcomeBytes = 8;
+constexpr std::size_t kMorphismBytes = 128;
+constexpr std::size_t kManifestBytes = 16384;
 constexpr hsize_t kChunkRows = 16;
+constexpr hsize_t kChunkFloats = 65536;  // 256 KB
 
 struct ProposalRow {
   std::int64_t id, parent_id;
@@ -27,6 +34,7 @@ struct ProposalRow {
   double sparsity;
   std::uint64_t seed;
   double issued_at;
+  char morphism[kMorphismBytes];
 };
 
 struct CandidateRow {
@@ -42,70 +50,47 @@ struct CandidateRow {
   char val_curve[kCurveBytes];
   char pruned_layers[kPrunedBytes];
   double train_seconds, issued_at, finished_at;
+  char morphism[kMorphismBytes];
+  std::int64_t inherited_from;
+  std::int32_t epochs_trained;
+  double inherited_fraction;
 };
 
-// An HDF5 identifier closed by the right function when it goes out of scope.
-class Hid {
- public:
-  Hid() = default;
-  Hid(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  Hid(Hid&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), close_(o.close_) {}
-  Hid& operator=(Hid&& o) noexcept {
-    std::swap(id_, o.id_);
-    std::swap(close_, o.close_);
-    return *this;
-  }
-  ~Hid() {
-    if (id_ >= 0 && close_) close_(id_);
-  }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  herr_t (*close_)(hid_t) = nullptr;
+struct WeightIndexRow {
+  std::int64_t id, offset, count;
+  char tensors[kManifestBytes];
 };
 
-// HDF5 prints its error stacks to stderr by default; unas reports its own one-line errors.
-void silence_hdf5() {
-  static const bool silenced = [] { return H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr) >= 0; }();
-  (void)silenced;
-}
+struct RetrainedRow {
+  std::int64_t id;
+  std::int32_t seed_index;
+  std::uint64_t seed;
+  std::int32_t rank;
+  char outcome[kOutcomeBytes];
+  char failure[kFailureBytes];
+  double val_error, test_error;
+  std::int64_t pmu, model_size, macs;
+  double train_seconds, finished_at;
+};
 
-Hid checked(hid_t id, herr_t (*close)(hid_t), const fs::path& path, const char* what) {
-  if (id < 0) throw StoreError(fmt::format("{}: {}", path.string(), what));
-  return Hid(id, close);
-}
-
-void check(herr_t status, const fs::path& path, const char* what) {
-  if (status < 0) throw StoreError(fmt::format("{}: {}", path.string(), what));
-}
-
-Hid string_type(std::size_t bytes) {
-  Hid t(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(t.get(), bytes);
-  H5Tset_strpad(t.get(), H5T_STR_NULLTERM);
-  return t;
-}
-
-#define UNAS_FIELD(type, row, field, h5type) H5Tinsert(type, #field, HOFFSET(row, field), h5type)
-
-Hid proposal_type() {
+Hid proposal_row_type() {
   Hid t(H5Tcreate(H5T_COMPOUND, sizeof(ProposalRow)), H5Tclose);
-  const Hid arch = string_type(kArchitectureBytes);
+  const Hid arch = hdf5::string_type(kArchitectureBytes), morphism = hdf5::string_type(kMorphismBytes);
   UNAS_FIELD(t.get(), ProposalRow, id, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), ProposalRow, parent_id, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), ProposalRow, architecture, arch.get());
   UNAS_FIELD(t.get(), ProposalRow, sparsity, H5T_NATIVE_DOUBLE);
   UNAS_FIELD(t.get(), ProposalRow, seed, H5T_NATIVE_UINT64);
   UNAS_FIELD(t.get(), ProposalRow, issued_at, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), ProposalRow, morphism, morphism.get());
   return t;
 }
 
-Hid candidate_type() {
+Hid candidate_row_type() {
   Hid t(H5Tcreate(H5T_COMPOUND, sizeof(CandidateRow)), H5Tclose);
-  const Hid outcome = string_type(kOutcomeBytes), failure = string_type(kFailureBytes),
-            arch = string_type(kArchitectureBytes), curve = string_type(kCurveBytes), pruned = string_type(kPrunedBytes);
+  const Hid outcome = hdf5::string_type(kOutcomeBytes), failure = hdf5::string_type(kFailureBytes),
+            arch = hdf5::string_type(kArchitectureBytes), curve = hdf5::string_type(kCurveBytes),
+            pruned = hdf5::string_type(kPrunedBytes), morphism = hdf5::string_type(kMorphismBytes);
   UNAS_FIELD(t.get(), CandidateRow, id, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), CandidateRow, parent_id, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), CandidateRow, rank, H5T_NATIVE_INT32);
@@ -127,21 +112,40 @@ Hid candidate_type() {
   UNAS_FIELD(t.get(), CandidateRow, train_seconds, H5T_NATIVE_DOUBLE);
   UNAS_FIELD(t.get(), CandidateRow, issued_at, H5T_NATIVE_DOUBLE);
   UNAS_FIELD(t.get(), CandidateRow, finished_at, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), CandidateRow, morphism, morphism.get());
+  UNAS_FIELD(t.get(), CandidateRow, inherited_from, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), CandidateRow, epochs_trained, H5T_NATIVE_INT32);
+  UNAS_FIELD(t.get(), CandidateRow, inherited_fraction, H5T_NATIVE_DOUBLE);
   return t;
 }
 
-#undef UNAS_FIELD
-
-template <std::size_t N>
-void put(char (&field)[N], const std::string& value, const char* name) {
-  if (value.size() >= N) throw StoreError(fmt::format("{}: {} bytes, the field holds at most {}", name, value.size(), N - 1));
-  std::memset(field, 0, N);
-  std::memcpy(field, value.data(), value.size());
+Hid weight_index_row_type() {
+  Hid t(H5Tcreate(H5T_COMPOUND, sizeof(WeightIndexRow)), H5Tclose);
+  const Hid tensors = hdf5::string_type(kManifestBytes);
+  UNAS_FIELD(t.get(), WeightIndexRow, id, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), WeightIndexRow, offset, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), WeightIndexRow, count, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), WeightIndexRow, tensors, tensors.get());
+  return t;
 }
 
-template <std::size_t N>
-std::string get(const char (&field)[N]) {
-  return std::string(field, strnlen(field, N));
+Hid retrained_row_type() {
+  Hid t(H5Tcreate(H5T_COMPOUND, sizeof(RetrainedRow)), H5Tclose);
+  const Hid outcome = hdf5::string_type(kOutcomeBytes), failure = hdf5::string_type(kFailureBytes);
+  UNAS_FIELD(t.get(), RetrainedRow, id, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), RetrainedRow, seed_index, H5T_NATIVE_INT32);
+  UNAS_FIELD(t.get(), RetrainedRow, seed, H5T_NATIVE_UINT64);
+  UNAS_FIELD(t.get(), RetrainedRow, rank, H5T_NATIVE_INT32);
+  UNAS_FIELD(t.get(), RetrainedRow, outcome, outcome.get());
+  UNAS_FIELD(t.get(), RetrainedRow, failure, failure.get());
+  UNAS_FIELD(t.get(), RetrainedRow, val_error, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), RetrainedRow, test_error, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), RetrainedRow, pmu, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), RetrainedRow, model_size, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), RetrainedRow, macs, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), RetrainedRow, train_seconds, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), RetrainedRow, finished_at, H5T_NATIVE_DOUBLE);
+  return t;
 }
 
 Hid file_access() {
@@ -191,41 +195,6 @@ T read_attribute(hid_t file, const char* name, hid_t type, const fs::path& path)
   return value;
 }
 
-Hid create_table(hid_t file, const char* name, hid_t type, const fs::path& path) {
-  const hsize_t dims = 0, max_dims = H5S_UNLIMITED;
-  const Hid space(H5Screate_simple(1, &dims, &max_dims), H5Sclose);
-  const Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-  H5Pset_chunk(dcpl.get(), 1, &kChunkRows);
-  H5Pset_deflate(dcpl.get(), 4);  // fixed-length strings are mostly padding
-  return checked(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose, path,
-                 "cannot create a table");
-}
-
-template <typename Row>
-void append_row(hid_t dataset, hid_t type, const Row& row, const fs::path& path) {
-  const Hid space(H5Dget_space(dataset), H5Sclose);
-  hsize_t rows = 0;
-  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
-  const hsize_t grown = rows + 1, one = 1;
-  check(H5Dset_extent(dataset, &grown), path, "cannot grow a table");
-  const Hid file_space(H5Dget_space(dataset), H5Sclose);
-  H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &rows, nullptr, &one, nullptr);
-  const Hid memory_space(H5Screate_simple(1, &one, nullptr), H5Sclose);
-  check(H5Dwrite(dataset, type, memory_space.get(), file_space.get(), H5P_DEFAULT, &row), path, "cannot write a row");
-  check(H5Dflush(dataset), path, "cannot flush a row");
-}
-
-template <typename Row>
-std::vector<Row> read_rows(hid_t file, const char* name, hid_t type, const fs::path& path) {
-  const Hid dataset = checked(H5Dopen2(file, name, H5P_DEFAULT), H5Dclose, path, "not a unas results file (tables missing)");
-  const Hid space(H5Dget_space(dataset.get()), H5Sclose);
-  hsize_t rows = 0;
-  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
-  std::vector<Row> out(rows);
-  if (rows > 0) check(H5Dread(dataset.get(), type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), path, "cannot read a table");
-  return out;
-}
-
 // What h5clear -s --increment=0 does: a writer that died leaves the "open for writing" flag set
 // and the end-of-allocation short of the data it flushed. HDF5 exposes the fix through two
 // file-access properties that h5clear itself sets.
@@ -240,29 +209,71 @@ void recover_after_crash(const fs::path& path) {
 
 void check_schema(hid_t file, const fs::path& path) {
   const auto version = read_attribute<std::int64_t>(file, "schema_version", H5T_NATIVE_INT64, path);
+  if (version < kSchemaVersion)
+    throw StoreError(fmt::format("{}: results schema version {}, written by an older unas (this one reads version {}; "
+                                 "analysis/ still reads it)",
+                                 path.string(), version, kSchemaVersion));
   if (version != kSchemaVersion)
     throw StoreError(fmt::format("{}: results schema version {}, this unas reads version {}", path.string(), version, kSchemaVersion));
+}
+
+Hid open_for_reading(const fs::path& path) {
+  hdf5::silence_errors();
+  if (!fs::exists(path)) throw StoreError(fmt::format("{}: no such results file", path.string()));
+  Hid file = checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, file_access().get()), H5Fclose, path,
+                     "not a readable HDF5 results file (corrupt, or not written by unas)");
+  check_schema(file.get(), path);
+  return file;
 }
 
 }  // namespace
 
 struct ResultsFile::Handles {
-  Hid file, proposals, candidates, proposal_type, candidate_type;
+  Hid file, proposals, candidates, weights, weight_index, retrained;
+  Hid proposal_type = proposal_row_type(), candidate_type = candidate_row_type(),
+      weight_index_type = weight_index_row_type(), retrained_type = retrained_row_type();
 };
 
-ResultsFile::ResultsFile(fs::path path, std::unique_ptr<Handles> handles) : path_(std::move(path)), handles_(std::move(handles)) {}
+namespace {
+
+// The last stored weights of each id, from the index.
+template <typename Stored>
+std::map<std::int64_t, Stored> load_weight_index(hid_t file, const fs::path& path) {
+  std::map<std::int64_t, Stored> out;
+  for (const WeightIndexRow& row : hdf5::read_rows<WeightIndexRow>(file, "weight_index", weight_index_row_type().get(), path))
+    out[row.id] = Stored{row.offset, row.count, get(row.tensors)};
+  return out;
+}
+
+template <typename Stored>
+Weights read_stored_weights(hid_t weights, const Stored& stored, const fs::path& path) {
+  std::vector<float> values(static_cast<std::size_t>(stored.count));
+  if (stored.count > 0)
+    hdf5::read(weights, H5T_NATIVE_FLOAT, values.data(), static_cast<hsize_t>(stored.offset), static_cast<hsize_t>(stored.count), path);
+  try {
+    return Weights::from_manifest(stored.manifest, std::move(values));
+  } catch (const WeightsError& e) {
+    throw StoreError(fmt::format("{}: {}", path.string(), e.what()));
+  }
+}
+
+}  // namespace
+
+ResultsFile::ResultsFile(fs::path path, std::unique_ptr<Handles> handles) : path_(std::move(path)), handles_(std::move(handles)) {
+  stored_ = load_weight_index<StoredWeights>(handles_->file.get(), path_);
+}
 ResultsFile::ResultsFile(ResultsFile&&) noexcept = default;
 ResultsFile& ResultsFile::operator=(ResultsFile&&) noexcept = default;
 ResultsFile::~ResultsFile() = default;
 
 ResultsFile ResultsFile::create(const fs::path& path, const RunInfo& info) {
-  silence_hdf5();
+  hdf5::silence_errors();
   if (fs::exists(path)) throw StoreError(fmt::format("{}: already exists", path.string()));
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
   // Built under a temporary name: a crash before the tables exist leaves no half-made file.
+  // Every table is made here: a file in SWMR mode cannot gain new objects.
   const fs::path building = path.string() + ".creating";
   fs::remove(building);
-  auto h = std::make_unique<Handles>();
   {
     Hid file = checked(H5Fcreate(building.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, file_access().get()), H5Fclose, path,
                        "cannot create the results file");
@@ -276,27 +287,30 @@ ResultsFile ResultsFile::create(const fs::path& path, const RunInfo& info) {
     write_attribute(file.get(), "seed", info.seed, H5T_NATIVE_UINT64);
     write_attribute(file.get(), "rounds", info.rounds, H5T_NATIVE_INT64);
     write_attribute(file.get(), "mpi_size", std::int64_t{info.mpi_size}, H5T_NATIVE_INT64);
-    h->proposal_type = proposal_type();
-    h->candidate_type = candidate_type();
-    create_table(file.get(), "proposals", h->proposal_type.get(), path);
-    create_table(file.get(), "candidates", h->candidate_type.get(), path);
+    const Handles types;
+    hdf5::create_table(file.get(), "proposals", types.proposal_type.get(), kChunkRows, path);
+    hdf5::create_table(file.get(), "candidates", types.candidate_type.get(), kChunkRows, path);
+    hdf5::create_table(file.get(), "weights", H5T_NATIVE_FLOAT, kChunkFloats, path);
+    hdf5::create_table(file.get(), "weight_index", types.weight_index_type.get(), kChunkRows, path);
+    hdf5::create_table(file.get(), "retrained", types.retrained_type.get(), kChunkRows, path);
   }
   fs::rename(building, path);
   return reopen(path);
 }
 
 ResultsFile ResultsFile::reopen(const fs::path& path) {
-  silence_hdf5();
+  hdf5::silence_errors();
   if (!fs::exists(path)) throw StoreError(fmt::format("{}: no such results file", path.string()));
   recover_after_crash(path);
   auto h = std::make_unique<Handles>();
   h->file = checked(H5Fopen(path.c_str(), H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, file_access().get()), H5Fclose, path,
                     "cannot open the results file for writing (is another unas run writing it?)");
   check_schema(h->file.get(), path);
-  h->proposal_type = proposal_type();
-  h->candidate_type = candidate_type();
-  h->proposals = checked(H5Dopen2(h->file.get(), "proposals", H5P_DEFAULT), H5Dclose, path, "not a unas results file");
-  h->candidates = checked(H5Dopen2(h->file.get(), "candidates", H5P_DEFAULT), H5Dclose, path, "not a unas results file");
+  h->proposals = hdf5::open_table(h->file.get(), "proposals", path);
+  h->candidates = hdf5::open_table(h->file.get(), "candidates", path);
+  h->weights = hdf5::open_table(h->file.get(), "weights", path);
+  h->weight_index = hdf5::open_table(h->file.get(), "weight_index", path);
+  h->retrained = hdf5::open_table(h->file.get(), "retrained", path);
   return ResultsFile(path, std::move(h));
 }
 
@@ -308,7 +322,8 @@ void ResultsFile::append(const ProposalRecord& r) {
   row.sparsity = r.sparsity;
   row.seed = r.seed;
   row.issued_at = r.issued_at;
-  append_row(handles_->proposals.get(), handles_->proposal_type.get(), row, path_);
+  put(row.morphism, r.morphism, "morphism");
+  hdf5::append(handles_->proposals.get(), handles_->proposal_type.get(), &row, 1, path_);
 }
 
 void ResultsFile::append(const CandidateRecord& r) {
@@ -335,15 +350,63 @@ void ResultsFile::append(const CandidateRecord& r) {
   row->train_seconds = r.train_seconds;
   row->issued_at = r.issued_at;
   row->finished_at = r.finished_at;
-  append_row(handles_->candidates.get(), handles_->candidate_type.get(), *row, path_);
+  put(row->morphism, r.morphism, "morphism");
+  row->inherited_from = r.inherited_from;
+  row->epochs_trained = r.epochs_trained;
+  row->inherited_fraction = r.inherited_fraction;
+  hdf5::append(handles_->candidates.get(), handles_->candidate_type.get(), row.get(), 1, path_);
+}
+
+void ResultsFile::append(const RetrainedRecord& r) {
+  RetrainedRow row{};
+  row.id = r.id;
+  row.seed_index = r.seed_index;
+  row.seed = r.seed;
+  row.rank = r.rank;
+  put(row.outcome, r.outcome, "outcome");
+  put(row.failure, r.failure.substr(0, kFailureBytes - 1), "failure");
+  row.val_error = r.val_error;
+  row.test_error = r.test_error;
+  row.pmu = r.pmu;
+  row.model_size = r.model_size;
+  row.macs = r.macs;
+  row.train_seconds = r.train_seconds;
+  row.finished_at = r.finished_at;
+  hdf5::append(handles_->retrained.get(), handles_->retrained_type.get(), &row, 1, path_);
+}
+
+void ResultsFile::append_weights(std::int64_t id, const Weights& weights) {
+  auto row = std::make_unique<WeightIndexRow>();
+  std::memset(row.get(), 0, sizeof(WeightIndexRow));
+  row->id = id;
+  row->offset = static_cast<std::int64_t>(hdf5::rows_of(handles_->weights.get()));
+  row->count = static_cast<std::int64_t>(weights.values.size());
+  const std::string manifest = weights.manifest();
+  put(row->tensors, manifest, "weights manifest");
+  // Values first: an index row only ever points at flushed values.
+  if (row->count > 0)
+    hdf5::append(handles_->weights.get(), H5T_NATIVE_FLOAT, weights.values.data(), static_cast<hsize_t>(row->count), path_);
+  hdf5::append(handles_->weight_index.get(), handles_->weight_index_type.get(), row.get(), 1, path_);
+  stored_[id] = StoredWeights{row->offset, row->count, manifest};
+}
+
+std::optional<Weights> ResultsFile::weights(std::int64_t id) const {
+  const auto it = stored_.find(id);
+  if (it == stored_.end()) return std::nullopt;
+  return read_stored_weights(handles_->weights.get(), it->second, path_);
+}
+
+std::optional<Weights> ResultsFile::read_weights(const fs::path& path, std::int64_t id) {
+  const Hid file = open_for_reading(path);
+  const auto index = load_weight_index<StoredWeights>(file.get(), path);
+  const auto it = index.find(id);
+  if (it == index.end()) return std::nullopt;
+  const Hid weights = hdf5::open_table(file.get(), "weights", path);
+  return read_stored_weights(weights.get(), it->second, path);
 }
 
 ResultsContents ResultsFile::read(const fs::path& path) {
-  silence_hdf5();
-  if (!fs::exists(path)) throw StoreError(fmt::format("{}: no such results file", path.string()));
-  const Hid file = checked(H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, file_access().get()), H5Fclose, path,
-                           "not a readable HDF5 results file (corrupt, or not written by unas)");
-  check_schema(file.get(), path);
+  const Hid file = open_for_reading(path);
   ResultsContents out;
   RunInfo& info = out.info;
   info.experiment_name = read_string_attribute(file.get(), "experiment_name", path);
@@ -356,9 +419,10 @@ ResultsContents ResultsFile::read(const fs::path& path) {
   info.rounds = read_attribute<std::int64_t>(file.get(), "rounds", H5T_NATIVE_INT64, path);
   info.mpi_size = static_cast<int>(read_attribute<std::int64_t>(file.get(), "mpi_size", H5T_NATIVE_INT64, path));
 
-  for (const ProposalRow& row : read_rows<ProposalRow>(file.get(), "proposals", proposal_type().get(), path))
-    out.proposals.push_back(ProposalRecord{row.id, row.parent_id, get(row.architecture), row.sparsity, row.seed, row.issued_at});
-  for (const CandidateRow& row : read_rows<CandidateRow>(file.get(), "candidates", candidate_type().get(), path)) {
+  for (const ProposalRow& row : hdf5::read_rows<ProposalRow>(file.get(), "proposals", proposal_row_type().get(), path))
+    out.proposals.push_back(
+        ProposalRecord{row.id, row.parent_id, get(row.architecture), row.sparsity, row.seed, row.issued_at, get(row.morphism)});
+  for (const CandidateRow& row : hdf5::read_rows<CandidateRow>(file.get(), "candidates", candidate_row_type().get(), path)) {
     CandidateRecord r;
     r.id = row.id;
     r.parent_id = row.parent_id;
@@ -381,8 +445,17 @@ ResultsContents ResultsFile::read(const fs::path& path) {
     r.train_seconds = row.train_seconds;
     r.issued_at = row.issued_at;
     r.finished_at = row.finished_at;
+    r.morphism = get(row.morphism);
+    r.inherited_from = row.inherited_from;
+    r.epochs_trained = row.epochs_trained;
+    r.inherited_fraction = row.inherited_fraction;
     out.candidates.push_back(std::move(r));
   }
+  for (const RetrainedRow& row : hdf5::read_rows<RetrainedRow>(file.get(), "retrained", retrained_row_type().get(), path))
+    out.retrained.push_back(RetrainedRecord{row.id, row.seed_index, row.seed, row.rank, get(row.outcome), get(row.failure),
+                                            row.val_error, row.test_error, row.pmu, row.model_size, row.macs,
+                                            row.train_seconds, row.finished_at});
+  for (const auto& [id, stored] : load_weight_index<StoredWeights>(file.get(), path)) out.with_weights.push_back(id);
   return out;
 }
 

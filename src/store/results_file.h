@@ -2,32 +2,41 @@
 // One HDF5 file per experiment, the single source of truth of a run, readable by h5py alone:
 //   /               attributes: schema_version, experiment_name, experiment_toml, config_digest,
 //                   unas_version, hostname, started_at, seed, rounds, mpi_size
-//   /proposals      rows: id, parent_id, architecture, sparsity, seed, issued_at
+//   /proposals      rows: id, parent_id, architecture, sparsity, seed, issued_at, morphism
 //   /candidates     rows: id, parent_id, rank, outcome, failure, architecture, sparsity, seed,
 //                   val_error, test_error, pmu, model_size, macs, pmu_pruned,
 //                   model_size_pruned, macs_pruned, val_curve, pruned_layers, train_seconds,
-//                   issued_at, finished_at
+//                   issued_at, finished_at, morphism, inherited_from, epochs_trained,
+//                   inherited_fraction
+//   /weights        float32, every stored candidate's tensors end to end
+//   /weight_index   rows: id, offset, count, tensors (JSON [[name, shape], ...]): a candidate's
+//                   weights are /weights[offset:offset+count], split in that order
+//   /retrained      rows: id, seed_index, seed, rank, outcome, failure, val_error, test_error,
+//                   pmu, model_size, macs, train_seconds, finished_at
 // Strings are fixed-length (h5py gives bytes: .decode()), JSON where structured.
 //
 // Crash safety: the file is written in HDF5's single-writer/multiple-reader (SWMR) mode, which
 // orders metadata writes so that the file stays readable whenever the writer dies, and each row
 // is flushed as it is appended. Killing the writer at any moment loses at most the row being
-// written. Reopening runs the recovery h5clear would (clear the "open for writing" flag, fix the
-// end of allocation); readers open in SWMR mode, so a file being written can be read.
+// written. A candidate's weights are appended before its row, so every recorded candidate that
+// had weights has them; weights of a candidate whose row never came are ignored (the last
+// stored weights of an id count). Reopening runs the recovery h5clear would (clear the "open
+// for writing" flag, fix the end of allocation); readers open in SWMR mode, so a file being
+// written can be read.
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
-#include <stdexcept>
+#include <optional>
 
+#include "common/weights.h"
 #include "store/records.h"
+#include "store/store_error.h"
 
 namespace unas::store {
 
-inline constexpr int kSchemaVersion = 1;
-
-class StoreError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+// 2: morphisms, weight inheritance columns, /weights, /weight_index, /retrained.
+inline constexpr int kSchemaVersion = 2;
 
 class ResultsFile {
  public:
@@ -35,22 +44,35 @@ class ResultsFile {
   static ResultsFile create(const std::filesystem::path& path, const RunInfo& info);
   // An existing file, recovered if its writer died, ready to append to.
   static ResultsFile reopen(const std::filesystem::path& path);
-  // Everything in a file, whether finished, still being written, or left by a crash.
+  // Everything in a file but the weights, whether finished, still being written, or left by a crash.
   static ResultsContents read(const std::filesystem::path& path);
+  // The stored weights of candidate `id`, if any.
+  static std::optional<Weights> read_weights(const std::filesystem::path& path, std::int64_t id);
 
   ResultsFile(ResultsFile&&) noexcept;
   ResultsFile& operator=(ResultsFile&&) noexcept;
   ~ResultsFile();
 
-  void append(const ProposalRecord& record);   // flushed before it returns
-  void append(const CandidateRecord& record);  // flushed before it returns
+  // Each is flushed before it returns.
+  void append(const ProposalRecord& record);
+  void append(const CandidateRecord& record);
+  void append(const RetrainedRecord& record);
+  void append_weights(std::int64_t id, const Weights& weights);
+
+  // Weights stored by this or an earlier run of the file.
+  std::optional<Weights> weights(std::int64_t id) const;
   const std::filesystem::path& path() const { return path_; }
 
  private:
   struct Handles;
+  struct StoredWeights {
+    std::int64_t offset = 0, count = 0;
+    std::string manifest;
+  };
   ResultsFile(std::filesystem::path path, std::unique_ptr<Handles> handles);
   std::filesystem::path path_;
   std::unique_ptr<Handles> handles_;
+  std::map<std::int64_t, StoredWeights> stored_;  // the last weights stored per id
 };
 
 }  // namespace unas::store

@@ -40,8 +40,9 @@ CandidateModelImpl::CandidateModelImpl(const resources::LayerGraph& graph, doubl
       convs_[k] = register_module(name, torch::nn::Conv2d(options));
       keras_init(convs_[k]->weight, convs_[k]->bias);
       if (op.batch_norm)  // Keras' BatchNormalization: momentum 0.99, epsilon 1e-3
-        norms_[k] = register_module(name + "_bn", torch::nn::BatchNorm2d(
-                                                      torch::nn::BatchNormOptions(out.channels).momentum(0.01).eps(1e-3)));
+        norms_[k] = register_module(name + "_bn", torch::nn::BatchNorm2d(torch::nn::BatchNormOptions(out.channels)
+                                                                              .momentum(0.01)
+                                                                              .eps(kBatchNormEpsilon)));
     } else if (op.kind == OpKind::kDense) {
       denses_[k] = register_module(name, torch::nn::Linear(in.elements(), out.channels));
       keras_init(denses_[k]->weight, denses_[k]->bias);
@@ -102,6 +103,29 @@ std::vector<PrunableWeight> CandidateModelImpl::prunable_weights() const {
     if (ops[k].name == "classifier") continue;
     if (convs_[k]) out.push_back({ops[k].name, ops[k].kind, convs_[k]->weight});
     if (denses_[k]) out.push_back({ops[k].name, ops[k].kind, denses_[k]->weight});
+  }
+  return out;
+}
+
+std::vector<NamedTensor> CandidateModelImpl::named_state() const {
+  std::vector<NamedTensor> out;
+  const auto& ops = graph_.ops();
+  for (std::size_t k = 0; k < ops.size(); ++k) {
+    const std::string& op = ops[k].name;
+    if (convs_[k]) {
+      out.push_back({op + ".weight", convs_[k]->weight});
+      out.push_back({op + ".bias", convs_[k]->bias});
+    }
+    if (norms_[k]) {
+      out.push_back({op + ".bn.weight", norms_[k]->weight});
+      out.push_back({op + ".bn.bias", norms_[k]->bias});
+      out.push_back({op + ".bn.running_mean", norms_[k]->running_mean, false});
+      out.push_back({op + ".bn.running_var", norms_[k]->running_var, false});
+    }
+    if (denses_[k]) {
+      out.push_back({op + ".weight", denses_[k]->weight});
+      out.push_back({op + ".bias", denses_[k]->bias});
+    }
   }
   return out;
 }

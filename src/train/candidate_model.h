@@ -12,6 +12,17 @@
 namespace unas::train {
 
 // A weight matrix DPF may prune, with the graph op it belongs to.
+// Keras' BatchNormalization epsilon, which the authors' models trained with.
+inline constexpr double kBatchNormEpsilon = 1e-3;
+
+// One tensor of the model's state under its stable name (common/weights.h): "<op name>.weight",
+// ".bias", and for batch norm ".bn.weight", ".bn.bias", ".bn.running_mean", ".bn.running_var".
+struct NamedTensor {
+  std::string name;
+  torch::Tensor tensor;
+  bool parameter = true;  // false for batch-norm running statistics
+};
+
 struct PrunableWeight {
   std::string op_name;
   resources::OpKind kind;
@@ -28,6 +39,10 @@ class CandidateModelImpl : public torch::nn::Module {
 
   // Kernels of convolutions and dense layers, the classifier excluded, in graph order.
   std::vector<PrunableWeight> prunable_weights() const;
+
+  // Every parameter and batch-norm statistic, op by op in graph order. The tensors are the
+  // module's own (writing to them changes the model).
+  std::vector<NamedTensor> named_state() const;
 
   const resources::LayerGraph& graph() const { return graph_; }
 

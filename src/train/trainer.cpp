@@ -11,6 +11,7 @@
 #include "train/candidate_model.h"
 #include "resources/macs.h"
 #include "train/device.h"
+#include "train/model_weights.h"
 
 namespace unas::train {
 
@@ -70,13 +71,13 @@ bool use_channels_last(const TrainConfig& config, const resources::LayerGraph& g
 }
 
 TrainResult train(const arch::Architecture& arch, const data::Dataset& data, const TrainConfig& config, std::uint64_t seed,
-                  double target_sparsity) {
+                  double target_sparsity, const Inheritance* inheritance) {
   torch::set_num_threads(config.threads);
-  torch::manual_seed(derive_seed(seed, 0, "torch init"));
   const torch::Device device = resolve_device(config.device);
   const resources::LayerGraph graph = resources::build_layer_graph(arch, data.input, data.num_classes);
   const bool channels_last = use_channels_last(config, graph, device);
-  CandidateModel model(graph, config.dropout);
+  TrainResult result;
+  CandidateModel model = initial_model(graph, arch, config.dropout, seed, inheritance, &result.inheritance);
   model->to(device);
   if (channels_last) to_channels_last(*model);
 
@@ -88,7 +89,6 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
   const int first_counted_epoch = pruner ? std::min(config.pruning->finish_epoch, config.epochs - 1) : 0;
 
   Rng rng(derive_seed(seed, 0, "train order"));
-  TrainResult result;
   double best = 1.0;
   std::int64_t samples = 0;
   const auto started = std::chrono::steady_clock::now();
@@ -133,15 +133,27 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
     result.final_sparsity = pruner->sparsity();
     result.pruned = pruner->pruned_layers();
   }
+  result.weights = export_weights(*model);
   return result;
 }
 
 }  // namespace
 
+CandidateModel initial_model(const resources::LayerGraph& graph, const arch::Architecture& arch, double dropout,
+                             std::uint64_t seed, const Inheritance* inheritance, std::optional<InheritanceReport>* report) {
+  torch::manual_seed(derive_seed(seed, 0, "torch init"));
+  CandidateModel model(graph, dropout);
+  if (inheritance) {
+    InheritanceReport r = inherit_weights(*model, arch, *inheritance);
+    if (report) *report = std::move(r);
+  }
+  return model;
+}
+
 TrainResult train_candidate(const arch::Architecture& arch, const data::Dataset& data, const TrainConfig& config,
-                            std::uint64_t seed, double target_sparsity) {
+                            std::uint64_t seed, double target_sparsity, const Inheritance* inheritance) {
   try {
-    return train(arch, data, config, seed, target_sparsity);
+    return train(arch, data, config, seed, target_sparsity, inheritance);
   } catch (const TrainingFailure&) {
     throw;
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 #include "resources/build_layer_graph.h"
 #include "train/dpf_pruner.h"
 #include "train/optimizer.h"
+#include "train/weight_inheritance.h"
 
 namespace unas::train {
 
@@ -49,6 +50,8 @@ struct TrainResult {
   double samples_per_second = 0.0;
   double final_sparsity = 0.0;
   resources::PrunedLayers pruned;  // empty without pruning
+  Weights weights;                 // the final weights (masked where pruning removed them)
+  std::optional<InheritanceReport> inheritance;  // what the child took from its parent
 };
 
 // A candidate that could not be trained (NaN/inf loss, out of memory, any library error).
@@ -58,8 +61,15 @@ class TrainingFailure : public std::runtime_error {
 };
 
 // Deterministic for a given seed on the CPU with one thread. `target_sparsity` is used only
-// when the config has pruning. Throws TrainingFailure with the reason.
+// when the config has pruning. With `inheritance`, the model starts from the parent's weights
+// (weight_inheritance.h) and trains `config`'s schedule, which the caller shortens.
+// Throws TrainingFailure with the reason.
 TrainResult train_candidate(const arch::Architecture& arch, const data::Dataset& data, const TrainConfig& config,
-                            std::uint64_t seed, double target_sparsity = 0.0);
+                            std::uint64_t seed, double target_sparsity = 0.0, const Inheritance* inheritance = nullptr);
+
+// The model train_candidate starts from, on the CPU: seeded fresh initialisation, then the
+// parent's weights when `inheritance` is given (`report` receives what was taken).
+CandidateModel initial_model(const resources::LayerGraph& graph, const arch::Architecture& arch, double dropout,
+                             std::uint64_t seed, const Inheritance* inheritance, std::optional<InheritanceReport>* report);
 
 }  // namespace unas::train
