@@ -1,9 +1,13 @@
-"""Reads unas results files (HDF5) into pandas, also while a run is still writing them."""
+"""Reads unas results files (HDF5) into pandas, also while a run is still writing them.
+
+Schema version 1 and 2 files read alike: version 2 adds the weight-inheritance columns of
+/candidates (defaults are filled in for version 1, so code downstream never asks which version it
+has) and /retrained, the front's models retrained from scratch by `unas retrain`."""
 from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -24,6 +28,10 @@ TASKS = {  # (data set kind, binary) -> the paper's name of the task
     ("speech_commands", False): "Speech Commands",
 }
 
+# The columns of Experiment.retrained, in file order; val_error is called "error" as in candidates.
+RETRAINED_COLUMNS = ["id", "seed_index", "seed", "rank", "outcome", "failure", "error", "test_error",
+                     "pmu", "model_size", "macs", "train_seconds", "finished_at"]
+
 
 @dataclass
 class Experiment:
@@ -35,6 +43,9 @@ class Experiment:
     proposals: int
     mpi_size: int
     unas_version: str
+    schema_version: int = 1
+    # `unas retrain` rows (RETRAINED_COLUMNS), every row as written; empty for version 1 files
+    retrained: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RETRAINED_COLUMNS))
 
     @property
     def scale(self) -> str | None:
@@ -86,12 +97,47 @@ def _text(values) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
 
 
+def _epochs_from_curve(curves: list[str]) -> np.ndarray:
+    """Version 1 files trained every candidate for its whole schedule and logged one validation
+    error per epoch, so the curve's length is the number of epochs it trained."""
+    return np.array([len(json.loads(c)) if c else 0 for c in curves], dtype=np.int32)
+
+
+def _inheritance(rows: np.ndarray, curves: list[str]) -> dict:
+    """The version 2 weight-inheritance columns, or what they mean for a version 1 file: nothing
+    inherited, full schedules, no morphism recorded."""
+    names = rows.dtype.names
+    n = len(rows)
+    return {
+        "morphism": _text(rows["morphism"]) if "morphism" in names else [""] * n,
+        "inherited_from": rows["inherited_from"] if "inherited_from" in names else np.full(n, -1, dtype=np.int64),
+        "epochs_trained": rows["epochs_trained"] if "epochs_trained" in names else _epochs_from_curve(curves),
+        "inherited_fraction": rows["inherited_fraction"] if "inherited_fraction" in names else np.zeros(n),
+    }
+
+
+def _retrained(f: h5py.File) -> pd.DataFrame:
+    """The /retrained rows; a version 1 file, or one `unas retrain` never touched, has none."""
+    if "retrained" not in f:
+        return pd.DataFrame(columns=RETRAINED_COLUMNS)
+    rows = f["retrained"][:]
+    return pd.DataFrame({
+        "id": rows["id"], "seed_index": rows["seed_index"], "seed": rows["seed"], "rank": rows["rank"],
+        "outcome": _text(rows["outcome"]), "failure": _text(rows["failure"]),
+        "error": rows["val_error"], "test_error": rows["test_error"],
+        "pmu": rows["pmu"], "model_size": rows["model_size"], "macs": rows["macs"],
+        "train_seconds": rows["train_seconds"], "finished_at": rows["finished_at"],
+    }, columns=RETRAINED_COLUMNS)
+
+
 def load(path: str | Path) -> Experiment:
     path = Path(path)
     with h5py.File(path, "r", swmr=True) as f:
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         rows = f["candidates"][:]
         proposals = len(f["proposals"])
+        retrained = _retrained(f)
+    curves = _text(rows["val_curve"])
     frame = pd.DataFrame({
         "id": rows["id"], "parent_id": rows["parent_id"], "rank": rows["rank"],
         "outcome": _text(rows["outcome"]), "failure": _text(rows["failure"]),
@@ -99,13 +145,33 @@ def load(path: str | Path) -> Experiment:
         "error": rows["val_error"], "test_error": rows["test_error"],
         "pmu": rows["pmu_pruned"], "model_size": rows["model_size_pruned"], "macs": rows["macs_pruned"],
         "pmu_dense": rows["pmu"], "model_size_dense": rows["model_size"], "macs_dense": rows["macs"],
-        "val_curve": _text(rows["val_curve"]), "train_seconds": rows["train_seconds"],
+        "val_curve": curves, "train_seconds": rows["train_seconds"],
         "issued_at": rows["issued_at"], "finished_at": rows["finished_at"],
+        **_inheritance(rows, curves),
     })
     frame["round"] = np.arange(len(frame))  # completion order
     return Experiment(path=path, name=str(attrs["experiment_name"]), config=tomllib.loads(attrs["experiment_toml"]),
                       candidates=frame, rounds=int(attrs["rounds"]), proposals=proposals,
-                      mpi_size=int(attrs["mpi_size"]), unas_version=str(attrs["unas_version"]))
+                      mpi_size=int(attrs["mpi_size"]), unas_version=str(attrs["unas_version"]),
+                      schema_version=int(attrs.get("schema_version", 1)), retrained=retrained)
+
+
+def retrained_accuracy(e: Experiment) -> pd.DataFrame:
+    """Per retrained candidate id: `seeds` (seed indices run), `ok` (of them, finished), and the
+    mean and sample standard deviation (ddof=1; NaN for one seed) of the test accuracy in % over
+    the ok seeds. A seed retrained twice (a retrain run resumed or repeated) counts once, by its
+    last row, so repeating `unas retrain` never inflates the number of seeds."""
+    columns = ["seeds", "ok", "mean", "std"]
+    rows = e.retrained.drop_duplicates(["id", "seed_index"], keep="last")
+    if rows.empty:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="id", dtype="int64"))
+    accuracy = 100 * (1 - rows["test_error"].astype(float))
+    good = accuracy[rows["outcome"] == "ok"].groupby(rows["id"])
+    out = pd.DataFrame({"seeds": rows.groupby("id").size()})
+    out["ok"] = good.size().reindex(out.index, fill_value=0)
+    out["mean"] = good.mean().reindex(out.index)
+    out["std"] = good.std(ddof=1).reindex(out.index)
+    return out[columns]
 
 
 def architecture(row) -> dict:
