@@ -5,12 +5,15 @@
 #include <mpi.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <toml++/toml.h>
 
 #include "cli/errors.h"
 #include "run/master.h"
+#include "run/retrainer.h"
+#include "run/record_objectives.h"
 #include "run/signals.h"
 #include "search/pareto.h"
 #include "store/results_file.h"
@@ -27,15 +30,20 @@ struct RunOptions {
   bool results_only = false;  // check: print only where results go
 };
 
-// Loads and checks the experiment on every rank, so that a bad file stops all of them cleanly;
-// only rank 0 says why.
-std::optional<run::ExperimentConfig> load_everywhere(const RunOptions& o, int rank) {
+// Every rank gets the experiment: `load` runs on each (rank 0 may read files the others need not
+// see, and checks the environment), and a failure on rank 0 stops all of them cleanly; only
+// rank 0 says why.
+using Loader = std::function<run::ExperimentConfig(int rank)>;
+using Master = std::function<int(const run::ExperimentConfig&, run::WorkerPool&, int mpi_size)>;
+
+std::optional<run::ExperimentConfig> load_everywhere(const Loader& load, int rank) {
   std::optional<run::ExperimentConfig> config;
   std::string error;
   try {
-    config = run::load_experiment(o.file, o.sets, o.scale);
-    if (rank == 0) run::check_environment(*config);
+    config = load(rank);
   } catch (const run::ConfigError& e) {
+    error = e.what();
+  } catch (const store::StoreError& e) {
     error = e.what();
   }
   int ok = error.empty() ? 1 : 0;
@@ -44,7 +52,9 @@ std::optional<run::ExperimentConfig> load_everywhere(const RunOptions& o, int ra
   return ok ? config : std::nullopt;
 }
 
-int run_experiment(const RunOptions& o) {
+// The shape of every MPI subcommand: rank 0 runs `master` over the other ranks (or, alone, over
+// an in-process trainer); ranks 1..N-1 train what it sends until it says stop.
+int run_under_mpi(const Loader& load, const Master& master) {
   MPI_Init(nullptr, nullptr);
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -52,7 +62,7 @@ int run_experiment(const RunOptions& o) {
   spdlog::set_pattern(fmt::format("[%Y-%m-%d %H:%M:%S] [rank {}] [%^%l%$] %v", rank));
   run::install_stop_handlers();
 
-  const auto config = load_everywhere(o, rank);
+  const auto config = load_everywhere(load, rank);
   if (!config) {
     MPI_Finalize();
     return kExitBadInput;
@@ -67,7 +77,7 @@ int run_experiment(const RunOptions& o) {
     else
       pool = run::make_mpi_pool(size);
     try {
-      code = run::run_master(*config, *pool, run::MasterOptions{o.resume, size});
+      code = master(*config, *pool, size);
     } catch (const run::ConfigError& e) {
       std::cerr << "unas: error: " << e.what() << "\n";
       code = kExitBadInput;
@@ -80,6 +90,45 @@ int run_experiment(const RunOptions& o) {
   }
   MPI_Finalize();
   return code;
+}
+
+int run_experiment(const RunOptions& o) {
+  return run_under_mpi(
+      [&](int rank) {
+        run::ExperimentConfig config = run::load_experiment(o.file, o.sets, o.scale);
+        if (rank == 0) run::check_environment(config);
+        return config;
+      },
+      [&](const run::ExperimentConfig& config, run::WorkerPool& pool, int size) {
+        return run::run_master(config, pool, run::MasterOptions{o.resume, size});
+      });
+}
+
+// The experiment stored in a results file, sent from rank 0 (which reads the file) to the others.
+run::ExperimentConfig stored_experiment(const std::string& path, int rank) {
+  std::string text, name;
+  if (rank == 0) {
+    const store::ResultsContents c = store::ResultsFile::read(path);
+    text = c.info.experiment_toml;
+    name = c.info.experiment_name;
+  }
+  for (std::string* s : {&text, &name}) {
+    auto size = static_cast<unsigned long long>(s->size());
+    MPI_Bcast(&size, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
+    s->resize(size);
+    MPI_Bcast(s->data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
+  }
+  run::ExperimentConfig config = run::load_resolved_experiment(text, path, name);
+  config.results = path;
+  if (rank == 0) run::check_environment(config);
+  return config;
+}
+
+int retrain(const std::string& path, const run::RetrainOptions& options) {
+  return run_under_mpi([&](int rank) { return stored_experiment(path, rank); },
+                       [&](const run::ExperimentConfig& config, run::WorkerPool& pool, int) {
+                         return run::run_retrain(config, pool, options);
+                       });
 }
 
 void check_experiment(const RunOptions& o) {
@@ -146,7 +195,7 @@ int inspect(const std::string& path, bool complete) {
   for (const auto& r : c.candidates)
     if (r.ok()) {
       rows.push_back(&r);
-      points.push_back({r.val_error, r.pmu_pruned, r.model_size_pruned, r.macs_pruned});
+      points.push_back(run::objectives_of(r));
     }
   auto front = search::pareto_front(points, b);
   std::sort(front.begin(), front.end(), [&](std::size_t x, std::size_t y) { return points[x].error < points[y].error; });
@@ -189,6 +238,24 @@ void register_run_commands(CLI::App& app, int& exit_code) {
 
   auto path = std::make_shared<std::string>();
   auto complete = std::make_shared<bool>(false);
+  auto retrain_path = std::make_shared<std::string>();
+  auto retrain_options = std::make_shared<run::RetrainOptions>();
+  CLI::App* retrain_cmd = app.add_subcommand(
+      "retrain", "Retrain the models a search found from scratch, on the experiment's full schedule with K seeds, and "
+                 "append them to the results file's /retrained table (mpirun -np N unas retrain results/x.h5: ranks "
+                 "1..N-1 train); resumes what a killed retrain left. Exit 0: done; 2: bad input; 3: stopped by a signal");
+  retrain_cmd->add_option("results", *retrain_path, "results/NAME.h5 of a search")->required();
+  retrain_cmd->add_option("--seeds", retrain_options->seeds, "Seeds per model")->check(CLI::Range(1, 1000))->capture_default_str();
+  retrain_cmd->add_option("--top", retrain_options->top,
+                          "Models to retrain when none is within the bounds: those nearest to them (else: the "
+                          "within-bounds Pareto front)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  retrain_cmd->add_option("--ids", retrain_options->ids, "Retrain these candidates instead (comma-separated ids)")
+      ->delimiter(',');
+  retrain_cmd->fallthrough();
+  retrain_cmd->callback([retrain_path, retrain_options, &exit_code] { exit_code = retrain(*retrain_path, *retrain_options); });
+
   CLI::App* inspect_cmd = app.add_subcommand("inspect", "Progress, outcomes and the Pareto front of a results file (also while it is being written)");
   inspect_cmd->add_option("results", *path, "results/NAME.h5")->required();
   inspect_cmd->add_flag("--complete", *complete, "Print nothing and exit 0 when every round has finished, else exit 1 (for scripts)");

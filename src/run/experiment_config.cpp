@@ -235,13 +235,11 @@ toml::table resolve(const fs::path& file, const std::vector<std::string>& overri
   return root;
 }
 
-}  // namespace
-
-ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::string>& overrides, const std::string& scale) {
-  toml::table root = resolve(file, overrides, scale);
+// Reads and checks a resolved experiment; `origin` names it in errors.
+ExperimentConfig read_experiment(toml::table root, const std::string& origin, const std::string& default_name) {
   ExperimentConfig c;
-  TomlSection top(&root, "", file.string());
-  c.name = top.string("name").value_or(file.stem().string());
+  TomlSection top(&root, "", origin);
+  c.name = top.string("name").value_or(default_name);
   c.scale = top.string("scale").value_or("");
   c.seed = static_cast<std::uint64_t>(top.integer("seed", 0, INT64_MAX).value_or(0));
   read_dataset(top.section("dataset"), c);
@@ -258,14 +256,30 @@ ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::st
   c.grace_seconds = run.number("grace_seconds", 0.0, 1e6).value_or(60.0);
   run.finish();
   top.finish();
-  if (!top.has("dataset")) throw ConfigError(fmt::format("{}: dataset: missing", file.string()));
+  if (!top.has("dataset")) throw ConfigError(fmt::format("{}: dataset: missing", origin));
   c.search.seed = c.seed;
-  check_bounds_feasible(c, file.string());
+  check_bounds_feasible(c, origin);
 
   c.resolved_toml = to_text(root);
   root.erase("run");  // where results go and how long to wait do not change the experiment
   c.digest = digest_of(to_text(root));
   return c;
+}
+
+}  // namespace
+
+ExperimentConfig load_experiment(const fs::path& file, const std::vector<std::string>& overrides, const std::string& scale) {
+  return read_experiment(resolve(file, overrides, scale), file.string(), file.stem().string());
+}
+
+ExperimentConfig load_resolved_experiment(const std::string& toml_text, const std::string& origin, const std::string& name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}: the stored experiment does not parse: {}", origin, e.description()));
+  }
+  return read_experiment(std::move(root), origin, name);
 }
 
 void check_environment(const ExperimentConfig& config) {

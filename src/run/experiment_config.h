@@ -85,6 +85,10 @@ class ConfigError : public std::runtime_error {
 ExperimentConfig load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides = {},
                                  const std::string& scale = {});
 
+// An experiment as load_experiment resolved it (a results file's experiment_toml), read and
+// checked again; `origin` names it in errors, `name` is used where it sets none.
+ExperimentConfig load_resolved_experiment(const std::string& toml_text, const std::string& origin, const std::string& name);
+
 // The checks that look outside the file: the data set's files exist. Throws ConfigError.
 void check_environment(const ExperimentConfig& config);
 

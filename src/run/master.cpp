@@ -16,6 +16,7 @@
 #include "arch/morphism_json.h"
 #include "common/duration_text.h"
 #include "common/version.h"
+#include "run/record_objectives.h"
 #include "run/signals.h"
 #include "store/results_file.h"
 
@@ -55,7 +56,7 @@ search::Candidate candidate_of(const store::ProposalRecord& p) {
 std::string morphism_text(const search::Candidate& c) { return c.morphism ? arch::to_json_text(*c.morphism) : ""; }
 
 search::Evaluated evaluated_of(const search::Candidate& c, const store::CandidateRecord& r) {
-  return search::Evaluated{c, r.ok(), search::Objectives{r.val_error, r.pmu_pruned, r.model_size_pruned, r.macs_pruned}};
+  return search::Evaluated{c, r.ok(), objectives_of(r)};
 }
 
 store::CandidateRecord record_of(const search::Candidate& c, const EvaluationResult& r, double issued_at) {

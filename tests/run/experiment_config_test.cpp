@@ -182,6 +182,46 @@ TEST_F(ExperimentConfigTest, EpochScaleScalesTheScheduleInProportion) {
   EXPECT_EQ(error_of(f, {"training.epoch_scale=0"}), "--set training.epoch_scale: training.epoch_scale: 0 is outside 1e-06..1000");
 }
 
+TEST_F(ExperimentConfigTest, InheritedScheduleIsTheWholeScheduleInFewerEpochs) {
+  const fs::path f = write("base.toml", std::string(kBase) + kPruning);
+  const ExperimentConfig off = load_experiment(f);
+  EXPECT_FALSE(off.inherit_weights);  // the paper's behaviour
+  EXPECT_EQ(off.inherited_training.epochs, 30);  // by default half the schedule
+  // Chars74K in 15 epochs: factor 1/4, the LR step 35 -> 9, pruning 20..53 -> 6..13.
+  const ExperimentConfig on = load_experiment(f, {"search.inherit_weights=true", "training.inherited_epochs=15"});
+  EXPECT_TRUE(on.inherit_weights);
+  EXPECT_EQ(on.inherited_training.epochs, 15);
+  EXPECT_EQ(on.inherited_training.optimizer.schedule.size(), 2U);
+  EXPECT_EQ(on.inherited_training.optimizer.schedule[1].from_epoch, 9);
+  EXPECT_EQ(on.inherited_training.pruning->start_epoch, 6);
+  EXPECT_EQ(on.inherited_training.pruning->finish_epoch, 13);
+  EXPECT_EQ(on.inherited_training.batch_size, on.training.batch_size);
+  EXPECT_EQ(on.training.epochs, 60);  // the full schedule is untouched
+  // Both keys change what the experiment is, so a results file of the other setting is refused.
+  EXPECT_NE(on.digest, off.digest);
+  EXPECT_NE(load_experiment(f, {"search.inherit_weights=true", "training.inherited_epochs=20"}).digest, on.digest);
+  // epoch_scale scales it like every epoch setting: 15 of 60 is 3 of 12.
+  const ExperimentConfig scaled = load_experiment(f, {"training.inherited_epochs=15", "training.epoch_scale=0.2"});
+  EXPECT_EQ(scaled.training.epochs, 12);
+  EXPECT_EQ(scaled.inherited_training.epochs, 3);
+  EXPECT_EQ(error_of(f, {"training.inherited_epochs=61"}),
+            "--set training.inherited_epochs: training.inherited_epochs: 61 is outside 1..60");
+  EXPECT_EQ(error_of(f, {"search.inherit_weights=3"}),
+            "--set search.inherit_weights: search.inherit_weights: expected true or false, got 3");
+}
+
+TEST_F(ExperimentConfigTest, StoredExperimentReadsBackAsTheSame) {
+  const ExperimentConfig c = load_experiment(write("base.toml", std::string(kBase) + kPruning), {"search.inherit_weights=true"},
+                                             "local");
+  const ExperimentConfig again = load_resolved_experiment(c.resolved_toml, "stored", "base");
+  EXPECT_EQ(again.digest, c.digest);
+  EXPECT_EQ(again.scale, "local");
+  EXPECT_EQ(again.training.epochs, c.training.epochs);  // not scaled twice
+  EXPECT_EQ(again.inherited_training.epochs, c.inherited_training.epochs);
+  EXPECT_EQ(again.results, c.results);
+  EXPECT_TRUE(again.inherit_weights);
+}
+
 TEST_F(ExperimentConfigTest, ScaleOverlayMergesAfterExtendsAndBeforeSet) {
   const fs::path f = write("base.toml", std::string(kBase) + kPruning);
   fs::create_directories(dir_ / "scales");

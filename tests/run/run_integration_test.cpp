@@ -54,19 +54,23 @@ class RunIntegration : public unas::testing::TempDirTest {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  // Candidates finished so far in a results file that may be being written (0 if unreadable).
-  static std::size_t finished_in(const fs::path& file) {
+  // Candidates (or retrained rows) finished so far in a results file that may be being written
+  // (0 if unreadable).
+  static std::size_t finished_in(const fs::path& file, bool retrained = false) {
     try {
-      return fs::exists(file) ? store::ResultsFile::read(file).candidates.size() : 0;
+      if (!fs::exists(file)) return 0;
+      const store::ResultsContents c = store::ResultsFile::read(file);
+      return retrained ? c.retrained.size() : c.candidates.size();
     } catch (const std::exception&) {
       return 0;
     }
   }
 
   // Starts the command in a process group of its own and SIGKILLs the whole group `ms` after
-  // `results` holds a finished candidate (start-up time varies with the machine's load), or after
-  // a minute without one.
-  void run_and_kill(const std::string& cmd, int ms, const fs::path& results) {
+  // `results` holds a new finished candidate (or retrained row) (start-up time varies with the
+  // machine's load), or after a minute without one.
+  void run_and_kill(const std::string& cmd, int ms, const fs::path& results, bool retrained = false) {
+    const std::size_t before = finished_in(results, retrained);
     const pid_t pid = fork();
     if (pid == 0) {
       setpgid(0, 0);
@@ -75,7 +79,7 @@ class RunIntegration : public unas::testing::TempDirTest {
     }
     setpgid(pid, pid);
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (finished_in(results) == 0 && std::chrono::steady_clock::now() < give_up)
+    while (finished_in(results, retrained) <= before && std::chrono::steady_clock::now() < give_up)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     kill(-pid, SIGKILL);
@@ -217,6 +221,84 @@ TEST_F(RunIntegration, BayesOptProposesChildrenAndResumesAfterAKill) {
       EXPECT_TRUE(r.ok()) << "failed candidate " << r.id << " became a parent";
     }
   }
+}
+
+// Weight inheritance under MPI, killed at random moments and resumed: every successful candidate
+// has its weights stored, every child of a parent with stored weights started from them and
+// trained the shorter schedule, and what was recorded before a kill is unchanged after it.
+TEST_F(RunIntegration, InheritedWeightsSurviveKillsAndResume) {
+  const fs::path file = experiment("inherit", std::string(kSimulated) + "[training]\nepochs = 4\ninherited_epochs = 2\n");
+  const std::string inherit = " --set search.inherit_weights=true --set search.rounds=120";
+  const fs::path results = dir_ / "inherit.h5";
+  Rng rng(23);
+  std::map<std::int64_t, store::CandidateRecord> seen;
+  std::map<std::int64_t, Weights> seen_weights;
+  for (int kill = 0; kill < 3; ++kill) {
+    run_and_kill(command(3, file) + inherit, static_cast<int>(rng.uniform_int(0, 1500)), results);
+    if (!fs::exists(results)) continue;
+    for (const auto& r : store::ResultsFile::read(results).candidates) {
+      seen.emplace(r.id, r);
+      if (auto w = store::ResultsFile::read_weights(results, r.id)) seen_weights.emplace(r.id, std::move(*w));
+    }
+  }
+  std::string log;
+  ASSERT_EQ(run(command(3, file) + inherit, &log), 0) << log;
+  const store::ResultsContents c = store::ResultsFile::read(results);
+  ASSERT_EQ(c.candidates.size(), 120U);
+  const std::set<std::int64_t> stored(c.with_weights.begin(), c.with_weights.end());
+  int inherited = 0;
+  for (const auto& r : c.candidates) {
+    if (!r.ok()) continue;
+    if (r.model_size <= 16'000'000) {
+      EXPECT_TRUE(stored.contains(r.id)) << "no weights for " << r.id;
+    }
+    const bool parent_has_weights = r.parent_id >= 0 && stored.contains(r.parent_id);
+    if (parent_has_weights) {
+      ++inherited;
+      EXPECT_EQ(r.inherited_from, r.parent_id) << r.id;
+      EXPECT_EQ(r.epochs_trained, 2) << r.id;
+      EXPECT_GT(r.inherited_fraction, 0.0) << r.id << " " << r.morphism;
+      EXPECT_LE(r.inherited_fraction, 1.0);
+      EXPECT_FALSE(r.morphism.empty());
+    } else {
+      EXPECT_EQ(r.inherited_from, -1) << r.id;
+      EXPECT_EQ(r.epochs_trained, 4) << r.id;
+    }
+    if (const auto it = seen.find(r.id); it != seen.end()) {
+      EXPECT_EQ(r.finished_at, it->second.finished_at);
+      EXPECT_EQ(r.inherited_fraction, it->second.inherited_fraction);
+    }
+    if (const auto it = seen_weights.find(r.id); it != seen_weights.end()) {
+      EXPECT_EQ(store::ResultsFile::read_weights(results, r.id)->values, it->second.values) << r.id;
+    }
+  }
+  EXPECT_GT(inherited, 30);
+}
+
+// `unas retrain` under MPI, killed and resumed: each chosen model ends with exactly K rows.
+TEST_F(RunIntegration, RetrainRecordsEachModelAndSeedOnceAcrossKills) {
+  const fs::path file = experiment("retrain", std::string(kSimulated) + "\n");
+  ASSERT_EQ(run(command(3, file, "--set search.rounds=40")), 0);
+  const fs::path results = dir_ / "retrain.h5";
+  // Retraining sleeps the experiment's 0.02 s on average: slow enough to be killed midway.
+  const std::string retrain = "mpirun -np 3 --bind-to none " + std::string(UNAS_BINARY) + " retrain " + results.string() +
+                              " --seeds 40 --top 2";
+  Rng rng(4);
+  for (int kill = 0; kill < 2; ++kill) run_and_kill(retrain, static_cast<int>(rng.uniform_int(0, 300)), results, true);
+  const auto before = store::ResultsFile::read(results).retrained.size();
+  std::string log;
+  ASSERT_EQ(run(retrain, &log), 0) << log;
+  const store::ResultsContents c = store::ResultsFile::read(results);
+  std::map<std::int64_t, std::set<int>> seeds;
+  for (const auto& r : c.retrained) ASSERT_TRUE(seeds[r.id].insert(r.seed_index).second) << r.id << " seed " << r.seed_index;
+  ASSERT_FALSE(seeds.empty()) << log;
+  for (const auto& [id, s] : seeds) EXPECT_EQ(s.size(), 40U) << "model " << id;
+  EXPECT_EQ(c.retrained.size(), 40 * seeds.size());
+  EXPECT_LT(before, c.retrained.size()) << "the kills came too late to test a resume";
+  EXPECT_NE(log.find("recorded before"), std::string::npos) << log;
+  // Nothing left to do: a second run appends nothing.
+  ASSERT_EQ(run(retrain), 0);
+  EXPECT_EQ(store::ResultsFile::read(results).retrained.size(), c.retrained.size());
 }
 
 TEST_F(RunIntegration, FailuresAreRecordedAndNeverBecomeParents) {

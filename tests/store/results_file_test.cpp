@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "common/rng.h"
@@ -54,6 +55,38 @@ CandidateRecord candidate(std::int64_t id) {
   r.train_seconds = 1.5;
   r.issued_at = 10.0 + static_cast<double>(id);
   r.finished_at = 20.0 + static_cast<double>(id);
+  r.morphism = id % 3 ? R"({"kind":"change_filters","block":0,"layer":1,"delta":3})" : "";
+  r.inherited_from = id % 3 ? id - 1 : -1;
+  r.epochs_trained = id % 3 ? 6 : 12;
+  r.inherited_fraction = id % 3 ? 0.9 : 0.0;
+  return r;
+}
+
+// A candidate's weights: a size and values that depend on its id.
+Weights weights(std::int64_t id) {
+  Weights w;
+  const auto n = 3 + id % 7;
+  float* a = w.add("b0.l0.conv.weight", {n, 2});
+  for (std::int64_t k = 0; k < 2 * n; ++k) a[k] = static_cast<float>(id) + 0.001F * static_cast<float>(k);
+  w.add("classifier.bias", {1})[0] = -static_cast<float>(id);
+  return w;
+}
+
+RetrainedRecord retrained(std::int64_t id, int seed_index) {
+  RetrainedRecord r;
+  r.id = id;
+  r.seed_index = seed_index;
+  r.seed = 77 + static_cast<std::uint64_t>(seed_index);
+  r.rank = 2;
+  r.outcome = seed_index == 2 ? "failed" : "ok";
+  r.failure = seed_index == 2 ? "loss became nan in epoch 3" : "";
+  r.val_error = 0.1 * static_cast<double>(seed_index);
+  r.test_error = 0.2;
+  r.pmu = 11;
+  r.model_size = 12;
+  r.macs = 13 + id;
+  r.train_seconds = 4.5;
+  r.finished_at = 99.0;
   return r;
 }
 
@@ -76,6 +109,14 @@ void expect_same(const CandidateRecord& a, const CandidateRecord& b) {
   EXPECT_EQ(a.val_curve, b.val_curve);
   EXPECT_EQ(a.pruned_layers, b.pruned_layers);
   EXPECT_EQ(a.finished_at, b.finished_at);
+  EXPECT_EQ(a.morphism, b.morphism);
+  EXPECT_EQ(std::tie(a.inherited_from, a.epochs_trained, a.inherited_fraction),
+            std::tie(b.inherited_from, b.epochs_trained, b.inherited_fraction));
+}
+
+void expect_same(const Weights& a, const Weights& b) {
+  EXPECT_EQ(a.manifest(), b.manifest());
+  EXPECT_EQ(a.values, b.values);
 }
 
 class ResultsFileTest : public unas::testing::TempDirTest {};
@@ -85,7 +126,7 @@ TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
   {
     ResultsFile file = ResultsFile::create(path, info());
     for (std::int64_t id = 0; id < 10; ++id) {
-      file.append(ProposalRecord{id, id - 1, "{}", 0.5, 7, 1.0 * static_cast<double>(id)});
+      file.append(ProposalRecord{id, id - 1, "{}", 0.5, 7, 1.0 * static_cast<double>(id), R"({"kind":"flip_relu"})"});
       file.append(candidate(id));
     }
   }
@@ -97,6 +138,7 @@ TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
   EXPECT_EQ(c.info.mpi_size, 3);
   ASSERT_EQ(c.proposals.size(), 10U);
   EXPECT_EQ(c.proposals[9].issued_at, 9.0);
+  EXPECT_EQ(c.proposals[9].morphism, R"({"kind":"flip_relu"})");
   ASSERT_EQ(c.candidates.size(), 10U);
   for (std::int64_t id = 0; id < 10; ++id) expect_same(c.candidates[static_cast<std::size_t>(id)], candidate(id));
   EXPECT_FALSE(fs::exists(path.string() + ".creating"));
@@ -104,6 +146,43 @@ TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
   ResultsFile again = ResultsFile::reopen(path);  // after a clean close
   again.append(candidate(10));
   EXPECT_EQ(ResultsFile::read(path).candidates.size(), 11U);
+}
+
+TEST_F(ResultsFileTest, WeightsAndRetrainedRowsReadBack) {
+  const fs::path path = dir_ / "w.h5";
+  {
+    ResultsFile file = ResultsFile::create(path, info());
+    for (std::int64_t id = 0; id < 6; ++id) {
+      file.append_weights(id, weights(id));
+      file.append(candidate(id));
+    }
+    file.append_weights(3, weights(10));  // stored again (a candidate retrained after a resume): the last counts
+    expect_same(*file.weights(3), weights(10));
+    expect_same(*file.weights(5), weights(5));
+    EXPECT_FALSE(file.weights(6));
+    for (int k = 0; k < 3; ++k) file.append(retrained(4, k));
+  }
+  expect_same(*ResultsFile::read_weights(path, 2), weights(2));
+  expect_same(*ResultsFile::read_weights(path, 3), weights(10));
+  EXPECT_FALSE(ResultsFile::read_weights(path, 9));
+  const ResultsContents c = ResultsFile::read(path);
+  EXPECT_EQ(c.with_weights, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
+  ASSERT_EQ(c.retrained.size(), 3U);
+  EXPECT_EQ(c.retrained[2].outcome, "failed");
+  EXPECT_EQ(c.retrained[2].failure, "loss became nan in epoch 3");
+  EXPECT_EQ(c.retrained[1].val_error, 0.1);
+  EXPECT_EQ(c.retrained[1].macs, 17);
+  EXPECT_EQ(c.retrained[0].seed, 77U);
+  // A reopened file finds what earlier runs stored.
+  ResultsFile again = ResultsFile::reopen(path);
+  expect_same(*again.weights(4), weights(4));
+  // h5py reads the weights with no help: values by offset and count, tensors from the manifest.
+  const std::string py = "/usr/bin/python3 -c \"import h5py, json; f = h5py.File('" + path.string() +
+                         "', 'r', swmr=True); i = f['weight_index'][:]; r = i[-1]; t = json.loads(r['tensors']); "
+                         "v = f['weights'][r['offset']:r['offset'] + r['count']]; "
+                         "assert r['id'] == 3 and t[0] == ['b0.l0.conv.weight', [6, 2]] and v[0] == 10.0 and v[-1] == -10.0, (r, t, v); "
+                         "assert f.attrs['schema_version'] == 2 and len(f['retrained']) == 3\"";
+  EXPECT_EQ(std::system(py.c_str()), 0);
 }
 
 TEST_F(ResultsFileTest, ClearErrorsForBadFilesAndFields) {
@@ -155,8 +234,10 @@ TEST_F(ResultsFileTest, SigkillAtAnyMomentLosesNoFlushedRow) {
       close(fds[0]);
       ResultsFile file = ResultsFile::reopen(path);
       for (std::int64_t id = next;; ++id) {
-        file.append(ProposalRecord{id, -1, "{}", kNoSparsity, 1, 0.0});
+        file.append(ProposalRecord{id, -1, "{}", kNoSparsity, 1, 0.0, ""});
+        file.append_weights(id, weights(id));
         file.append(candidate(id));
+        file.append(retrained(id, 0));
         if (write(fds[1], &id, sizeof id) != sizeof id) _exit(1);
       }
     }
@@ -183,6 +264,19 @@ TEST_F(ResultsFileTest, SigkillAtAnyMomentLosesNoFlushedRow) {
       ASSERT_EQ(c.candidates[k].id, static_cast<std::int64_t>(k));
       expect_same(c.candidates[k], candidate(static_cast<std::int64_t>(k)));
     }
+    // Weights go in before their candidate's row: a recorded candidate always has them (the
+    // last rows, written around the kill, and a sample of the rest).
+    ASSERT_EQ(c.with_weights.size(), c.candidates.size() + (c.with_weights.size() > c.candidates.size() ? 1 : 0));
+    for (std::size_t k = c.candidates.size(); k-- > 0;) {
+      if (k + 3 < c.candidates.size() && k % 16 != 0) continue;
+      const auto w = ResultsFile::read_weights(path, c.candidates[k].id);
+      ASSERT_TRUE(w) << "candidate " << k << " lost its weights";
+      expect_same(*w, weights(c.candidates[k].id));
+    }
+    // Every acknowledged retrained row survives too.
+    std::set<std::int64_t> retrained_ids;
+    for (const RetrainedRecord& r : c.retrained) retrained_ids.insert(r.id);
+    for (std::int64_t k = 0; k <= acknowledged; ++k) ASSERT_TRUE(retrained_ids.contains(k)) << "lost retrained row " << k;
     next = static_cast<std::int64_t>(c.candidates.size());
     // Rows after the last full candidate (a proposal without its candidate) do not matter here.
   }

@@ -9,6 +9,7 @@
 #include "data/load_dataset.h"
 #include "resources/resource_figures.h"
 #include "support/architectures.h"
+#include "train/model_weights.h"
 
 namespace unas::train {
 namespace {
@@ -118,6 +119,47 @@ TEST(Trainer, PruningThatEndsInTheLastEpochCountsThatEpoch) {
   ASSERT_EQ(r.val_curve.size(), 2U);
   EXPECT_EQ(r.val_error, r.val_curve[1]);
   EXPECT_LT(r.val_error, 0.9);
+}
+
+// The weights a run returns are the trained model: loaded into a fresh model they classify
+// the test split exactly as the trainer measured. A child that inherits them (one unit wider
+// dense layer, a function-preserving morphism) starts where its parent ended: one short epoch
+// at a small learning rate keeps it near its parent's error, far below what one epoch from
+// scratch reaches.
+TEST(Trainer, WeightsAreTheTrainedModelAndAChildStartsFromThem) {
+  const TrainResult parent = train_candidate(small_cnn(), fashion_subset(), quick_config(), 42);
+  ASSERT_FALSE(parent.weights.empty());
+  const data::Dataset& data = fashion_subset();
+  CandidateModel reloaded(resources::build_layer_graph(small_cnn(), data.input, data.num_classes), 0.0);
+  load_weights(*reloaded, parent.weights);
+  reloaded->eval();
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor rows = torch::arange(data.test.size());
+    const torch::Tensor predicted = reloaded->forward(data.inputs(data.test, rows, nullptr)).argmax(1);
+    const double error = 1.0 - predicted.eq(data.test.labels).to(torch::kFloat64).mean().item<double>();
+    EXPECT_NEAR(error, parent.test_error, 1e-9);
+  }
+
+  Architecture wider = small_cnn();
+  wider.dense_blocks[0].units += 1;
+  arch::Morphism m;
+  m.kind = arch::MorphismKind::kChangeUnits;
+  m.block = 0;
+  m.delta = 1;
+  const Inheritance from{small_cnn(), parent.weights, m};
+  TrainConfig gentle = quick_config();
+  gentle.epochs = 1;
+  gentle.optimizer.schedule = {{0, 0.005}};
+  const TrainResult child = train_candidate(wider, data, gentle, 7, 0.0, &from);
+  const TrainResult scratch = train_candidate(wider, data, gentle, 7);
+  std::printf("measured: parent %.3f, inheriting child after 1 epoch %.3f, from scratch %.3f (%.0f %% inherited)\n",
+              parent.val_error, child.val_error, scratch.val_error, 100 * child.inheritance->inherited_fraction());
+  ASSERT_TRUE(child.inheritance);
+  EXPECT_GT(child.inheritance->inherited_fraction(), 0.98);
+  EXPECT_LT(child.val_error, parent.val_error + 0.03);
+  EXPECT_LT(child.val_error, scratch.val_error - 0.1);
+  EXPECT_FALSE(scratch.inheritance);
 }
 
 TEST(Trainer, DivergenceIsATypedFailure) {
