@@ -8,6 +8,7 @@
 #include "arch/architecture.h"
 #include "cli/arch_command.h"
 #include "cli/data_command.h"
+#include "cli/inspect_command.h"
 #include "cli/run_command.h"
 #include "cli/train_command.h"
 #include "cli/errors.h"
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   unas::cli::register_train_command(app);
   int exit_code = 0;
   unas::cli::register_run_commands(app, exit_code);
+  unas::cli::register_inspect_command(app, exit_code);
   unas::train::tune_allocator_for_training();
 
   try {

@@ -8,14 +8,11 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <toml++/toml.h>
 
 #include "cli/errors.h"
 #include "run/master.h"
 #include "run/retrainer.h"
-#include "run/record_objectives.h"
 #include "run/signals.h"
-#include "search/pareto.h"
 #include "store/results_file.h"
 
 namespace unas::cli {
@@ -151,67 +148,6 @@ void check_experiment(const RunOptions& o) {
   }
 }
 
-std::string bound_text(const toml::table& bounds, const char* key, const char* unit) {
-  const auto v = bounds[key].value<double>();
-  return v ? fmt::format("{} <= {}{}", key, *v, unit) : fmt::format("{} unbounded", key);
-}
-
-// `unas inspect FILE --complete`, for scripts: exit 0 when every round has finished, else say how
-// far the run got and exit 1.
-int check_complete(const std::string& path, const store::ResultsContents& c) {
-  if (static_cast<std::int64_t>(c.candidates.size()) >= c.info.rounds) return 0;
-  std::cerr << fmt::format("{}: {} of {} rounds finished\n", path, c.candidates.size(), c.info.rounds);
-  return kExitFailure;
-}
-
-int inspect(const std::string& path, bool complete) {
-  store::ResultsContents c;
-  try {
-    c = store::ResultsFile::read(path);
-  } catch (const store::StoreError& e) {
-    throw UsageError(e.what());
-  }
-  if (complete) return check_complete(path, c);
-  const auto& i = c.info;
-  std::size_t ok = 0;
-  for (const auto& r : c.candidates) ok += r.ok();
-  std::cout << fmt::format("{}: experiment {} (unas {}, started {} on {}, {} ranks, seed {})\n", path, i.experiment_name,
-                           i.unas_version, i.started_at, i.hostname, i.mpi_size, i.seed);
-  std::cout << fmt::format("progress: {}/{} finished ({} ok, {} failed); {} proposed and not finished\n",
-                           c.candidates.size(), i.rounds, ok, c.candidates.size() - ok,
-                           c.proposals.size() - c.candidates.size());
-  const toml::table experiment = toml::parse(i.experiment_toml);
-  const toml::table bounds = experiment["bounds"].as_table() ? *experiment["bounds"].as_table() : toml::table{};
-  std::cout << fmt::format("bounds: {}, {}, {}, {}\n", bound_text(bounds, "error", ""), bound_text(bounds, "peak_memory", " B"),
-                           bound_text(bounds, "model_size", " B"), bound_text(bounds, "macs", ""));
-
-  search::Bounds b;
-  b.error = bounds["error"].value<double>();
-  b.peak_memory_bytes = bounds["peak_memory"].value<std::int64_t>();
-  b.model_size_bytes = bounds["model_size"].value<std::int64_t>();
-  b.macs = bounds["macs"].value<std::int64_t>();
-  std::vector<const store::CandidateRecord*> rows;
-  std::vector<search::Objectives> points;
-  for (const auto& r : c.candidates)
-    if (r.ok()) {
-      rows.push_back(&r);
-      points.push_back(run::objectives_of(r));
-    }
-  auto front = search::pareto_front(points, b);
-  std::sort(front.begin(), front.end(), [&](std::size_t x, std::size_t y) { return points[x].error < points[y].error; });
-  std::cout << fmt::format("Pareto front over the bounded objectives: {} of {} ok candidates\n", front.size(), points.size());
-  std::cout << fmt::format("{:>7} {:>8} {:>8} {:>10} {:>10} {:>12} {:>8} {:>7}\n", "id", "error", "test", "PMU B", "MS B",
-                           "MACs", "sparsity", "bounds");
-  for (std::size_t k : front) {
-    const auto& r = *rows[k];
-    std::cout << fmt::format("{:>7} {:>8.4f} {:>8.4f} {:>10} {:>10} {:>12} {:>8} {:>7}\n", r.id, r.val_error, r.test_error,
-                             r.pmu_pruned, r.model_size_pruned, r.macs_pruned,
-                             std::isnan(r.sparsity) ? "-" : fmt::format("{:.3f}", r.sparsity),
-                             search::within_bounds(points[k], b) ? "within" : "over");
-  }
-  return 0;
-}
-
 }  // namespace
 
 void register_run_commands(CLI::App& app, int& exit_code) {
@@ -255,12 +191,6 @@ void register_run_commands(CLI::App& app, int& exit_code) {
       ->delimiter(',');
   retrain_cmd->fallthrough();
   retrain_cmd->callback([retrain_path, retrain_options, &exit_code] { exit_code = retrain(*retrain_path, *retrain_options); });
-
-  CLI::App* inspect_cmd = app.add_subcommand("inspect", "Progress, outcomes and the Pareto front of a results file (also while it is being written)");
-  inspect_cmd->add_option("results", *path, "results/NAME.h5")->required();
-  inspect_cmd->add_flag("--complete", *complete, "Print nothing and exit 0 when every round has finished, else exit 1 (for scripts)");
-  inspect_cmd->fallthrough();
-  inspect_cmd->callback([path, complete, &exit_code] { exit_code = inspect(*path, *complete); });
 }
 
 }  // namespace unas::cli

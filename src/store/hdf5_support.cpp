@@ -27,12 +27,13 @@ Hid string_type(std::size_t bytes) {
   return t;
 }
 
-Hid create_table(hid_t file, const char* name, hid_t type, hsize_t chunk_rows, const fs::path& path) {
+Hid create_table(hid_t file, const char* name, hid_t type, hsize_t chunk_rows, Compression compression, const fs::path& path) {
   const hsize_t dims = 0, max_dims = H5S_UNLIMITED;
   const Hid space(H5Screate_simple(1, &dims, &max_dims), H5Sclose);
   const Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(dcpl.get(), 1, &chunk_rows);
-  H5Pset_deflate(dcpl.get(), 4);  // fixed-length strings are mostly padding
+  if (compression == Compression::kFloats) H5Pset_shuffle(dcpl.get());
+  H5Pset_deflate(dcpl.get(), compression == Compression::kFloats ? 1 : 4);
   return checked(H5Dcreate2(file, name, type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose, path,
                  "cannot create a table");
 }

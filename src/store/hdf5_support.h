@@ -44,9 +44,14 @@ void check(herr_t status, const std::filesystem::path& path, const char* what);
 // A fixed-length, NUL-terminated string of `bytes` (h5py gives bytes: .decode()).
 Hid string_type(std::size_t bytes);
 
-// An empty, deflated table (1-D, unlimited) named `name` of rows of `type`, in chunks of
-// `chunk_rows` rows.
-Hid create_table(hid_t file, const char* name, hid_t type, hsize_t chunk_rows, const std::filesystem::path& path);
+// How a table's chunks are compressed: rows of fixed-length strings, mostly padding, shrink
+// well with deflate; float32 weights little (to 86 % with byte shuffling first, measured by
+// bench/weights_io_bench), so they get the fastest level.
+enum class Compression { kRows, kFloats };
+
+// An empty table (1-D, unlimited) named `name` of rows of `type`, in chunks of `chunk_rows` rows.
+Hid create_table(hid_t file, const char* name, hid_t type, hsize_t chunk_rows, Compression compression,
+                 const std::filesystem::path& path);
 Hid open_table(hid_t file, const char* name, const std::filesystem::path& path);
 hsize_t rows_of(hid_t dataset);
 

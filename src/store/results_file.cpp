@@ -288,11 +288,12 @@ ResultsFile ResultsFile::create(const fs::path& path, const RunInfo& info) {
     write_attribute(file.get(), "rounds", info.rounds, H5T_NATIVE_INT64);
     write_attribute(file.get(), "mpi_size", std::int64_t{info.mpi_size}, H5T_NATIVE_INT64);
     const Handles types;
-    hdf5::create_table(file.get(), "proposals", types.proposal_type.get(), kChunkRows, path);
-    hdf5::create_table(file.get(), "candidates", types.candidate_type.get(), kChunkRows, path);
-    hdf5::create_table(file.get(), "weights", H5T_NATIVE_FLOAT, kChunkFloats, path);
-    hdf5::create_table(file.get(), "weight_index", types.weight_index_type.get(), kChunkRows, path);
-    hdf5::create_table(file.get(), "retrained", types.retrained_type.get(), kChunkRows, path);
+    using hdf5::Compression;
+    hdf5::create_table(file.get(), "proposals", types.proposal_type.get(), kChunkRows, Compression::kRows, path);
+    hdf5::create_table(file.get(), "candidates", types.candidate_type.get(), kChunkRows, Compression::kRows, path);
+    hdf5::create_table(file.get(), "weights", H5T_NATIVE_FLOAT, kChunkFloats, Compression::kFloats, path);
+    hdf5::create_table(file.get(), "weight_index", types.weight_index_type.get(), kChunkRows, Compression::kRows, path);
+    hdf5::create_table(file.get(), "retrained", types.retrained_type.get(), kChunkRows, Compression::kRows, path);
   }
   fs::rename(building, path);
   return reopen(path);
