@@ -183,8 +183,8 @@ void register_run_commands(CLI::App& app, int& exit_code) {
   retrain_cmd->add_option("results", *retrain_path, "results/NAME.h5 of a search")->required();
   retrain_cmd->add_option("--seeds", retrain_options->seeds, "Seeds per model")->check(CLI::Range(1, 1000))->capture_default_str();
   retrain_cmd->add_option("--top", retrain_options->top,
-                          "Models to retrain when none is within the bounds: those nearest to them (else: the "
-                          "within-bounds Pareto front)")
+                          "Models to retrain when none is within the bounds: those nearest to them, and the most "
+                          "accurate (else: the within-bounds Pareto front)")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   retrain_cmd->add_option("--ids", retrain_options->ids, "Retrain these candidates instead (comma-separated ids)")

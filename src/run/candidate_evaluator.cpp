@@ -88,7 +88,7 @@ EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, 
   }
   const auto started = std::chrono::steady_clock::now();
   try {
-    if (config_.simulate) return simulate(request, graph, r);
+    if (config_.simulate) return simulate(candidate, inheritance, schedule, graph, r);
     train::TrainResult t = train::train_candidate(candidate.architecture, dataset(), schedule, candidate.seed,
                                                   candidate.sparsity.value_or(0.0), inheritance);
     r.ok = true;
@@ -120,12 +120,10 @@ EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, 
 // error falls with the network's MACs (so the search has something to optimise), and a failure
 // is an exception, as a real trainer's would be. The weights are real: the model as training
 // would start it, inheritance included, so weights travel and are stored as in a real run.
-EvaluationResult CandidateEvaluator::simulate(const EvaluationRequest& request, const resources::LayerGraph& graph,
+EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate, const train::Inheritance* inheritance,
+                                              const train::TrainConfig& schedule, const resources::LayerGraph& graph,
                                               EvaluationResult r) {
   const SimulatedTraining& sim = *config_.simulate;
-  const search::Candidate& candidate = request.candidate;
-  const train::Inheritance* inheritance = request.inheritance ? &*request.inheritance : nullptr;
-  const train::TrainConfig& schedule = inheritance ? config_.inherited_training : config_.training;
   Rng rng(derive_seed(candidate.seed, 0, "simulate"));
   double seconds = sim.mean_seconds;
   if (sim.distribution == "uniform") seconds = rng.uniform(0.0, 2.0 * sim.mean_seconds);

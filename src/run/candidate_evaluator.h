@@ -25,7 +25,8 @@ class CandidateEvaluator {
 
  private:
   const data::Dataset& dataset();
-  EvaluationResult simulate(const EvaluationRequest& request, const resources::LayerGraph& graph, EvaluationResult result);
+  EvaluationResult simulate(const search::Candidate& candidate, const train::Inheritance* inheritance,
+                            const train::TrainConfig& schedule, const resources::LayerGraph& graph, EvaluationResult result);
 
   const ExperimentConfig& config_;
   std::optional<data::Dataset> dataset_;

@@ -24,7 +24,8 @@ struct RetrainOptions {
 };
 
 // The ids of the ok candidates on the Pareto front of those within the bounds, by error; when
-// none is within the bounds, the `top` nearest to them (smallest largest objective/bound ratio).
+// none is within the bounds, the `top` nearest to them (smallest largest objective/bound ratio)
+// and the most accurate one (what the paper's tables show then).
 std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRecord>& candidates, const search::Bounds& bounds,
                                             int top);
 

@@ -198,3 +198,37 @@ def test_scaled_runs_are_recognised_beside_the_full_one(results, tmp_path):
     assert f"unas {name}.tiny #" in (out / "table2.md").read_text()
     csv = pd.read_csv(out / "candidates.csv")
     assert (csv["experiment"] == f"{name}.tiny").sum() == 30 and (csv["scale"] == "tiny").sum() == 30
+
+
+@pytest.mark.parametrize("bounds", ["peak_memory = 60000\nmodel_size = 40000\nmacs = 20000000",  # nothing within
+                                    "peak_memory = 400000\nmodel_size = 400000\nmacs = 200000000"])
+def test_retrained_models_from_a_real_unas_retrain(tmp_path, bounds):
+    """`unas retrain` on a real (simulated-trainer) search with inheritance: Table 2 shows each of its
+    models retrained, with test accuracy as mean ± std over the file's /retrained rows, computed here
+    independently, whether models met the bounds (the front is retrained) or not (the nearest and
+    the most accurate are)."""
+    kind = "chars74k"
+    body = SIMULATED.format(kind=kind, rounds=60, bounds=bounds) + "\n[training]\nepochs = 4\ninherited_epochs = 2\n"
+    path = run_unas(tmp_path, "chars74k_ae", body.replace("sample = 5", "sample = 5\ninherit_weights = true"))
+    subprocess.run([UNAS, "--log-level", "warn", "retrain", str(path), "--seeds", "3"], check=True, capture_output=True)
+    out = tmp_path / "report"
+    assert make_report.main([str(path), "--out", str(out)]) == 0
+    with h5py.File(path, "r") as f:
+        retrained = f["retrained"][:]
+        candidates = f["candidates"][:]
+    assert len(retrained) > 0 and len(retrained) % 3 == 0
+    assert (candidates["inherited_from"] >= 0).sum() > 10  # children started from their parents' weights
+    rows = [r for r in table_rows((out / "table2.md").read_text()) if r[1].startswith("unas chars74k_ae #")]
+    header = [c.strip() for c in (out / "table2.md").read_text().splitlines()[0].strip("|").split("|")]
+    column = next(i for i, c in enumerate(header) if c.startswith("Retrained"))
+    shown = 0
+    for row in rows:
+        ident = int(row[1].split("#")[1].split()[0])
+        errors = retrained[(retrained["id"] == ident) & (retrained["outcome"] == b"ok")]["test_error"]
+        assert len(errors) > 0, f"#{ident} is in Table 2 but was not retrained"
+        accuracy = [100 * (1 - e) for e in errors]
+        mean = sum(accuracy) / len(accuracy)
+        sd = (sum((a - mean) ** 2 for a in accuracy) / (len(accuracy) - 1)) ** 0.5
+        assert row[column].startswith(f"{mean:.2f} ± {sd:.2f}"), (row[column], mean, sd)
+        shown += 1
+    assert shown >= 1

@@ -199,7 +199,8 @@ TEST_F(RunIntegration, SigkillAtRandomMomentsThenResumeLosesAndRepeatsNothing) {
 // resume that replays the file into the GP and re-issues the in-flight candidates.
 TEST_F(RunIntegration, BayesOptProposesChildrenAndResumesAfterAKill) {
   const fs::path file = experiment("bo", kSimulated);
-  const std::string bo = " --set search.algorithm=bayesian_optimisation --set search.rounds=60 --set search.pool=60";
+  const std::string bo =
+      " --set search.algorithm=bayesian_optimisation --set search.rounds=60 --set search.pool=60 --set search.inherit_weights=true";
   run_and_kill(command(3, file) + bo, 500, dir_ / "bo.h5");
   const auto before = fs::exists(dir_ / "bo.h5") ? store::ResultsFile::read(dir_ / "bo.h5").candidates.size() : 0;
   std::string log;
@@ -216,11 +217,18 @@ TEST_F(RunIntegration, BayesOptProposesChildrenAndResumesAfterAKill) {
   }
   EXPECT_EQ(*ids.rbegin(), 59);
   EXPECT_GT(parents.size(), 0U) << "no proposal came from a morphed pool member";
+  int inherited = 0;
   for (const auto& r : c.candidates) {
     if (parents.contains(r.id)) {
       EXPECT_TRUE(r.ok()) << "failed candidate " << r.id << " became a parent";
     }
+    // BO knows each child's parent and morphism, so its children inherit like aging evolution's.
+    if (r.inherited_from >= 0) {
+      EXPECT_EQ(r.inherited_from, r.parent_id);
+      ++inherited;
+    }
   }
+  EXPECT_GT(inherited, 0);
 }
 
 // Weight inheritance under MPI, killed at random moments and resumed: every successful candidate
