@@ -211,11 +211,12 @@ TEST_F(ExperimentConfigTest, InheritedScheduleIsTheWholeScheduleInFewerEpochs) {
 }
 
 TEST_F(ExperimentConfigTest, StoredExperimentReadsBackAsTheSame) {
-  const ExperimentConfig c = load_experiment(write("base.toml", std::string(kBase) + kPruning), {"search.inherit_weights=true"},
-                                             "local");
+  const fs::path overlay = write("small.toml", "[training]\nepoch_scale = 0.5\n");
+  const ExperimentConfig c =
+      load_experiment(write("base.toml", std::string(kBase) + kPruning), {"search.inherit_weights=true"}, overlay.string());
   const ExperimentConfig again = load_resolved_experiment(c.resolved_toml, "stored", "base");
   EXPECT_EQ(again.digest, c.digest);
-  EXPECT_EQ(again.scale, "local");
+  EXPECT_EQ(again.scale, "small");
   EXPECT_EQ(again.training.epochs, c.training.epochs);  // not scaled twice
   EXPECT_EQ(again.inherited_training.epochs, c.inherited_training.epochs);
   EXPECT_EQ(again.results, c.results);
