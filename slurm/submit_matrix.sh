@@ -3,13 +3,15 @@
 # FILTER, and then analysis/make_report.py over their results files as a job that starts once all
 # of them have ended (--dependency=afterany; a requeued job has not ended).
 #
-#   slurm/submit_matrix.sh [FILTER] [--scale NAME] [--ranks N] [--dry-run] [-- UNAS_RUN_ARGS...]
+#   slurm/submit_matrix.sh [FILTER] [--scale NAME] [--ranks N] [--retrain K] [--dry-run] [-- UNAS_RUN_ARGS...]
 #
 #   FILTER       extended regex on experiment names, e.g. 'chars74k' or '^mnist_ae(_prune)?$'
 #                (default: all)
 #   --scale      run at that scale (experiments/scales/NAME.toml); results/<name>.<scale>.h5,
 #                report in results/report.<scale>/
 #   --ranks N    MPI ranks per job (sbatch --ntasks-per-node; the scripts ask for 9 with 8 GPUs)
+#   --retrain K  after each search, retrain its front from scratch with K seeds (slurm/retrain.sh,
+#                once the search has succeeded); the report then waits for those jobs too
 #   --dry-run    check and print what would be submitted, submit nothing
 #   -- ARGS      passed on to `unas run` (e.g. --set search.rounds=500)
 #
@@ -25,12 +27,13 @@ die() {
   exit 2
 }
 
-filter="" scale="" ranks="" dry_run=false unas_args=()
+filter="" scale="" ranks="" retrain="" dry_run=false unas_args=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h | --help) usage; exit 0 ;;
     --scale) [[ $# -ge 2 ]] || die "--scale needs a name"; scale=$2; shift 2 ;;
     --ranks) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--ranks needs a positive number"; ranks=$2; shift 2 ;;
+    --retrain) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--retrain needs a positive number of seeds"; retrain=$2; shift 2 ;;
     --dry-run) dry_run=true; shift ;;
     --) shift; unas_args=("$@"); break ;;
     -*) die "unknown option $1 (see --help)" ;;
@@ -55,7 +58,7 @@ mkdir -p logs results
 job_ids=() results=() skipped=0
 for script in slurm/*.sh; do
   name=$(basename "$script" .sh)
-  [[ $name != submit_matrix ]] || continue
+  [[ $name != submit_matrix && $name != retrain ]] || continue
   [[ -z $filter || $name =~ $filter ]] || continue
   if ! checked=$("$unas" check "experiments/$name.toml" "${run_args[@]}" --results 2>&1); then
     echo "submit_matrix: skipped $name: ${checked#unas: error: }"
@@ -70,6 +73,16 @@ for script in slurm/*.sh; do
     job_ids+=("$(sbatch "${sbatch_args[@]}" "$script" "${run_args[@]}" | cut -d';' -f1)")
     echo "submit_matrix: $name: job ${job_ids[-1]} -> ${results[-1]}"
   fi
+  if [[ -n $retrain ]]; then
+    after=(--dependency=afterok:"${job_ids[-1]}" --job-name="retrain_$name")
+    if $dry_run; then
+      echo "sbatch ${sbatch_args[*]} ${after[*]} slurm/retrain.sh ${results[-1]} --seeds $retrain"
+      job_ids+=("<retrain_$name>")
+    else
+      job_ids+=("$(sbatch "${sbatch_args[@]}" "${after[@]}" slurm/retrain.sh "${results[-1]}" --seeds "$retrain" | cut -d';' -f1)")
+      echo "submit_matrix: $name: retrain job ${job_ids[-1]} (after ${job_ids[-2]})"
+    fi
+  fi
 done
 [[ ${#job_ids[@]} -gt 0 ]] || die "nothing to submit (${skipped} skipped${filter:+, filter '$filter'})"
 
@@ -81,5 +94,5 @@ if $dry_run; then
   echo "sbatch ${report[*]}"
 else
   echo "submit_matrix: report: job $(sbatch "${report[@]}" | cut -d';' -f1) -> $report_dir/report.md" \
-    "(after ${#job_ids[@]} experiment jobs)"
+    "(after ${#job_ids[@]} jobs)"
 fi

@@ -1,6 +1,7 @@
 # The one body of every slurm/<experiment>.sh, which sources it with the experiment's name and
 # its own arguments: runs `unas run experiments/<experiment>.toml ARGS...`, on a Slurm cluster or
-# on a machine without one. Not meant to be run by itself.
+# on a machine without one; and of slurm/retrain.sh, which sources it with --retrain and its
+# arguments: runs `unas retrain RESULTS ARGS...`. Not meant to be run by itself.
 #
 # Under Slurm (SLURM_JOB_ID is set): `srun --mpi=pmix` starts one unas per task; rank 0 searches,
 # the others train. Slurm's warning before the time limit (`--signal=B:USR1@...`) reaches only
@@ -15,12 +16,29 @@
 
 set -euo pipefail
 
-unas_experiment=$1
-shift
 unas_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-unas_script=slurm/$unas_experiment.sh
+if [[ $1 == --retrain ]]; then
+  unas_mode=retrain
+  unas_script=slurm/retrain.sh
+else
+  unas_mode=run
+  unas_experiment=$1
+  unas_script=slurm/$unas_experiment.sh
+fi
+shift
 
 unas_usage() {
+  if [[ $unas_mode == retrain ]]; then
+    cat <<EOF
+usage: sbatch $unas_script RESULTS [--seeds K] [--top N] [--ids A,B]   (from the repository root)
+       bash $unas_script RESULTS [...]     (no Slurm: mpirun with \${UNAS_RANKS:-cores + 1} ranks)
+
+Runs \`unas retrain RESULTS ...\`: the models a search found (results/<name>.h5), retrained from
+scratch on the experiment's full schedule with K seeds each. A stopped retrain (time limit,
+preemption) exits 3 and requeues its job, which resumes from the results file.
+EOF
+    return
+  fi
   cat <<EOF
 usage: sbatch $unas_script [UNAS_RUN_ARGS...]   (from the repository root)
        bash $unas_script [UNAS_RUN_ARGS...]     (no Slurm: mpirun with \${UNAS_RANKS:-cores + 1} ranks)
@@ -51,9 +69,12 @@ unas_run_forwarding() {
   return "$code"
 }
 
-# Exit 0 must mean every round is recorded: srun also says 0 when its tasks failed to launch.
+# Exit 0 must mean every round (every retraining run) is recorded: srun also says 0 when its tasks
+# failed to launch.
 unas_confirm_complete() {
-  if [[ $unas_code -eq 0 ]] && ! "$unas_binary" inspect "$unas_results" --complete; then
+  local complete=("$unas_binary" inspect "$unas_results" --complete)
+  [[ $unas_mode == run ]] || complete=("$unas_binary" retrain "$unas_results" "$@" --complete)
+  if [[ $unas_code -eq 0 ]] && ! "${complete[@]}"; then
     echo "$unas_script: the launcher ended with 0 but the run is not complete: failing" >&2
     unas_code=1
   fi
@@ -68,17 +89,27 @@ case ${1:-} in
 esac
 
 cd "$unas_root"
-unas_file=experiments/$unas_experiment.toml
-[[ -f $unas_file ]] || unas_fail "$unas_file does not exist (this experiment has not been written yet)"
 unas_binary=${UNAS:-build/bin/unas}
 [[ -x $unas_binary ]] || unas_fail "$unas_binary not found: build it first (bash scripts/build.sh)"
 
-# Checked here, before any rank starts: the experiment, its data set, and where its results go.
-unas_check_args=()
-for unas_arg in "$@"; do
-  [[ $unas_arg == --resume ]] || unas_check_args+=("$unas_arg")  # a run-only flag
-done
-unas_results=$("$unas_binary" check "$unas_file" "${unas_check_args[@]}" --results) || exit 2
+# Checked here, before any rank starts: the experiment, its data set, and where its results go
+# (for a retrain: that the results file is there and readable).
+if [[ $unas_mode == retrain ]]; then
+  unas_results=${1:-}
+  [[ -n $unas_results && $unas_results != -* ]] || unas_fail "the results file of a search comes first (see --help)"
+  shift
+  "$unas_binary" inspect "$unas_results" >/dev/null || exit 2
+  unas_command=(retrain "$unas_results")
+else
+  unas_file=experiments/$unas_experiment.toml
+  [[ -f $unas_file ]] || unas_fail "$unas_file does not exist (this experiment has not been written yet)"
+  unas_check_args=()
+  for unas_arg in "$@"; do
+    [[ $unas_arg == --resume ]] || unas_check_args+=("$unas_arg")  # a run-only flag
+  done
+  unas_results=$("$unas_binary" check "$unas_file" "${unas_check_args[@]}" --results) || exit 2
+  unas_command=(run "$unas_file")
+fi
 
 # OpenMPI's shared-memory transport uses ptrace for single copies, which containers forbid.
 export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
@@ -86,9 +117,9 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy
 unas_code=0
 if [[ -n ${SLURM_JOB_ID:-} ]]; then
   unas_start=$((${SLURM_RESTART_COUNT:-0} + 1))
-  echo "$unas_script: job $SLURM_JOB_ID (start $unas_start) on $(hostname -s), ${SLURM_NTASKS:-?} tasks: unas run $unas_file $*"
-  unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" run "$unas_file" "$@" || unas_code=$?
-  unas_confirm_complete
+  echo "$unas_script: job $SLURM_JOB_ID (start $unas_start) on $(hostname -s), ${SLURM_NTASKS:-?} tasks: unas ${unas_command[*]} $*"
+  unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" "${unas_command[@]}" "$@" || unas_code=$?
+  unas_confirm_complete "$@"
   if [[ $unas_code -eq 3 ]]; then
     echo "$unas_script: stopped with its state recorded (exit 3): requeueing job $SLURM_JOB_ID to resume"
     scontrol requeue "$SLURM_JOB_ID" || echo "$unas_script: requeue refused: submit the same command again to resume" >&2
@@ -98,9 +129,9 @@ else
   [[ $unas_ranks =~ ^[1-9][0-9]*$ ]] || unas_fail "UNAS_RANKS=$unas_ranks: expected a positive number of ranks"
   # mpirun refuses root unless told; the ranks outnumber the cores on purpose.
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-  echo "$unas_script: no Slurm: mpirun with $unas_ranks ranks: unas run $unas_file $*"
-  unas_run_forwarding mpirun -np "$unas_ranks" --oversubscribe --bind-to none "$unas_binary" run "$unas_file" "$@" ||
+  echo "$unas_script: no Slurm: mpirun with $unas_ranks ranks: unas ${unas_command[*]} $*"
+  unas_run_forwarding mpirun -np "$unas_ranks" --oversubscribe --bind-to none "$unas_binary" "${unas_command[@]}" "$@" ||
     unas_code=$?
-  unas_confirm_complete
+  unas_confirm_complete "$@"
 fi
 exit "$unas_code"

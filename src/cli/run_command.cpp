@@ -121,7 +121,25 @@ run::ExperimentConfig stored_experiment(const std::string& path, int rank) {
   return config;
 }
 
-int retrain(const std::string& path, const run::RetrainOptions& options) {
+// `unas retrain FILE --complete`, for scripts: exit 0 when every run is recorded, else say how
+// many are and exit 1.
+int check_retrained(const std::string& path, const run::RetrainOptions& options) {
+  try {
+    const store::ResultsContents c = store::ResultsFile::read(path);
+    const run::ExperimentConfig config = run::load_resolved_experiment(c.info.experiment_toml, path, c.info.experiment_name);
+    const run::RetrainPlan plan = run::plan_retrain(c, config.search.bounds, options);
+    if (plan.left == 0) return 0;
+    std::cerr << fmt::format("{}: {} of {} retraining runs recorded\n", path, plan.runs - plan.left, plan.runs);
+    return kExitFailure;
+  } catch (const run::ConfigError& e) {
+    throw UsageError(e.what());
+  } catch (const store::StoreError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+int retrain(const std::string& path, const run::RetrainOptions& options, bool complete) {
+  if (complete) return check_retrained(path, options);
   return run_under_mpi([&](int rank) { return stored_experiment(path, rank); },
                        [&](const run::ExperimentConfig& config, run::WorkerPool& pool, int) {
                          return run::run_retrain(config, pool, options);
@@ -189,8 +207,13 @@ void register_run_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   retrain_cmd->add_option("--ids", retrain_options->ids, "Retrain these candidates instead (comma-separated ids)")
       ->delimiter(',');
+  auto retrain_complete = std::make_shared<bool>(false);
+  retrain_cmd->add_flag("--complete", *retrain_complete,
+                        "Train nothing: exit 0 when every run of these models and seeds is recorded, else exit 1 (for scripts)");
   retrain_cmd->fallthrough();
-  retrain_cmd->callback([retrain_path, retrain_options, &exit_code] { exit_code = retrain(*retrain_path, *retrain_options); });
+  retrain_cmd->callback([retrain_path, retrain_options, retrain_complete, &exit_code] {
+    exit_code = retrain(*retrain_path, *retrain_options, *retrain_complete);
+  });
 }
 
 }  // namespace unas::cli

@@ -148,12 +148,22 @@ std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRe
   return ids;
 }
 
+RetrainPlan plan_retrain(const store::ResultsContents& contents, const search::Bounds& bounds, const RetrainOptions& options) {
+  RetrainPlan plan;
+  plan.ids = options.ids.empty() ? models_to_retrain(contents.candidates, bounds, options.top) : options.ids;
+  plan.runs = plan.ids.size() * static_cast<std::size_t>(options.seeds);
+  std::set<std::pair<std::int64_t, int>> done;
+  for (const auto& r : contents.retrained) done.emplace(r.id, r.seed_index);
+  for (std::int64_t id : plan.ids)
+    for (int k = 0; k < options.seeds; ++k) plan.left += !done.contains({id, k});
+  return plan;
+}
+
 int run_retrain(const ExperimentConfig& config, WorkerPool& pool, const RetrainOptions& options) {
   const store::ResultsContents past = store::ResultsFile::read(config.results);
   store::ResultsFile file = store::ResultsFile::reopen(config.results);
-  std::vector<std::int64_t> ids = options.ids;
-  if (ids.empty()) {
-    ids = models_to_retrain(past.candidates, config.search.bounds, options.top);
+  const std::vector<std::int64_t> ids = plan_retrain(past, config.search.bounds, options).ids;
+  if (options.ids.empty()) {
     std::size_t within = 0;
     for (const auto& r : past.candidates) within += r.ok() && search::within_bounds(objectives_of(r), config.search.bounds);
     spdlog::info("{}: {}", config.results.string(),

@@ -32,6 +32,14 @@ std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRe
 // The training seed of model `id`'s retraining number `seed_index`.
 std::uint64_t retrain_seed(std::uint64_t candidate_seed, int seed_index);
 
+// The models `options` asks to retrain (its ids, or models_to_retrain), and how many of their
+// K runs each the file does not hold yet.
+struct RetrainPlan {
+  std::vector<std::int64_t> ids;
+  std::size_t runs = 0, left = 0;
+};
+RetrainPlan plan_retrain(const store::ResultsContents& contents, const search::Bounds& bounds, const RetrainOptions& options);
+
 // Returns the exit code: 0 when every job is recorded, kExitRequeue when a signal stopped it.
 // `config.results` is the file to read the models from and append to. Throws ConfigError for
 // an unknown or failed model in `options.ids`.

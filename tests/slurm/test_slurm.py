@@ -191,3 +191,28 @@ def test_a_missing_experiment_file_is_one_line_and_exit_2():
     assert done.returncode == 2
     assert done.stderr == ("slurm/not_written_yet.sh: experiments/not_written_yet.toml does not exist "
                            "(this experiment has not been written yet)\n")
+
+
+def retrained(path: Path):
+    with h5py.File(path, "r", swmr=True) as f:
+        return f["retrained"][:]
+
+
+def test_sbatch_retrain_after_the_search_records_every_seed(cluster, tmp_path):
+    """submit_matrix.sh --retrain's chain: a search, then slurm/retrain.sh once it succeeded."""
+    results = tmp_path / "searched.h5"
+    search = Job(tmp_path, *SIMULATED, "--set", "simulate.mean_seconds=0.05", "--set", f"run.results={results}")
+    job = Job(tmp_path, str(results), "--seeds", "3", name="retrain",
+              sbatch=("--ntasks-per-node=3", f"--dependency=afterok:{search.id}", "slurm/retrain.sh"))
+    assert search.final(timeout=120)["ExitCode"] == "0:0", search.log_text()
+    record = job.final(timeout=120)
+    assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), job.log_text()
+    rows = retrained(results)
+    models = {int(i) for i in rows["id"]}
+    assert len(models) >= 1 and len(rows) == 3 * len(models)
+    assert {(int(r["id"]), int(r["seed_index"])) for r in rows} == {(m, k) for m in models for k in range(3)}
+    assert "unas retrain" in job.log_text() and f"exit 0 ({results})" in job.log_text()
+    # What the body asks before it believes the launcher's exit 0, and a fourth seed not yet run.
+    assert subprocess.run([UNAS, "retrain", str(results), "--seeds", "3", "--complete"]).returncode == 0
+    more = subprocess.run([UNAS, "retrain", str(results), "--seeds", "4", "--complete"], capture_output=True, text=True)
+    assert (more.returncode, more.stderr) == (1, f"{results}: {3 * len(models)} of {4 * len(models)} retraining runs recorded\n")
