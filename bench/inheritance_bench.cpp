@@ -81,22 +81,25 @@ int fractions(const run::ExperimentConfig& c, int pairs, std::uint64_t seed) {
     const Weights weights = train::export_weights(*parent_model);
     // One child per kind this parent offers, drawn among that kind's morphisms.
     std::map<std::string, std::vector<arch::Morphism>> offered;
-    for (const arch::Morphism& m : arch::list_morphisms(parent)) offered[std::string(arch::to_string(m.kind))].push_back(m);
+    for (const arch::Morphism& m : arch::list_morphisms(parent))
+      offered[std::string(arch::to_string(m.kind))].push_back(m);
     for (auto& [kind, menu] : offered) {
       if (!needed.contains(kind)) continue;
       const arch::Morphism m = menu[rng.index(menu.size())];
       const arch::Architecture child = arch::apply_morphism(parent, m, rng);
       if (figures_of(child, c).macs > macs_cap(c)) continue;  // not trained at this scale
       train::CandidateModel child_model(resources::build_layer_graph(child, c.search.input, c.search.num_classes), 0.0);
-      const train::InheritanceReport r = train::inherit_weights(*child_model, child, train::Inheritance{parent, weights, m});
+      const train::InheritanceReport r =
+          train::inherit_weights(*child_model, child, train::Inheritance{parent, weights, m});
       by_kind[kind].push_back(r.inherited_fraction());
       for (const auto& t : r.tensors)
         if (t.parameter) how[kind][std::string(train::to_string(t.how))] += 1;
       if (--needed[kind] == 0) needed.erase(kind);
     }
   }
-  std::printf("morphism,pairs,mean,p10,median,p90,min,share_at_least_0.9,tensors_copied,cropped,padded,reshaped,resampled,"
-              "folded,identity,fresh\n");
+  std::printf(
+      "morphism,pairs,mean,p10,median,p90,min,share_at_least_0.9,tensors_copied,cropped,padded,reshaped,resampled,"
+      "folded,identity,fresh\n");
   std::vector<double> all;
   for (const auto& [kind, f] : by_kind) {
     double mean = 0.0;
@@ -108,25 +111,28 @@ int fractions(const run::ExperimentConfig& c, int pairs, std::uint64_t seed) {
     }
     auto& h = how[kind];
     std::printf("%s,%zu,%.4f,%.4f,%.4f,%.4f,%.4f,%.3f,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld\n", kind.c_str(), f.size(), mean,
-                quantile(f, 0.1), quantile(f, 0.5), quantile(f, 0.9), quantile(f, 0.0), high / static_cast<double>(f.size()),
-                h["copied"], h["cropped"], h["padded"], h["reshaped"], h["resampled"], h["folded"], h["identity"], h["fresh"]);
+                quantile(f, 0.1), quantile(f, 0.5), quantile(f, 0.9), quantile(f, 0.0),
+                high / static_cast<double>(f.size()), h["copied"], h["cropped"], h["padded"], h["reshaped"],
+                h["resampled"], h["folded"], h["identity"], h["fresh"]);
   }
-  std::fprintf(stderr, "%zu pairs from %d random parents within the bounds; median fraction over all %.3f\n", all.size(),
-               parents, quantile(all, 0.5));
+  std::fprintf(stderr, "%zu pairs from %d random parents within the bounds; median fraction over all %.3f\n",
+               all.size(), parents, quantile(all, 0.5));
   return 0;
 }
 
 double cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 int quality(const run::ExperimentConfig& c, int pairs, int seeds, int shard, int shards, std::uint64_t seed) {
   // One evaluator per schedule a child may train: the full one, and the inherited ones.
   const int epochs = c.training.epochs;
-  const std::vector<std::pair<std::string, int>> inherited = {{"inherit_quarter", static_cast<int>(train::scaled_epoch_count(epochs, 0.25))},
-                                                              {"inherit_half", static_cast<int>(train::scaled_epoch_count(epochs, 0.5))}};
+  const std::vector<std::pair<std::string, int>> inherited = {
+      {"inherit_quarter", static_cast<int>(train::scaled_epoch_count(epochs, 0.25))},
+      {"inherit_half", static_cast<int>(train::scaled_epoch_count(epochs, 0.5))}};
   std::vector<run::ExperimentConfig> configs;
   for (const auto& [name, n] : inherited) {
     configs.push_back(c);
@@ -136,8 +142,9 @@ int quality(const run::ExperimentConfig& c, int pairs, int seeds, int shard, int
   std::vector<std::unique_ptr<run::CandidateEvaluator>> inheriting;
   for (const auto& config : configs) inheriting.push_back(std::make_unique<run::CandidateEvaluator>(config));
 
-  std::printf("pair,parent_macs,child_macs,morphism,variant,epochs,seed,val_error,test_error,cpu_seconds,inherited_fraction,"
-              "parent_val_error\n");
+  std::printf(
+      "pair,parent_macs,child_macs,morphism,variant,epochs,seed,val_error,test_error,cpu_seconds,inherited_fraction,"
+      "parent_val_error\n");
   std::fflush(stdout);
   for (int p = 0; p < pairs; ++p) {
     Rng rng(derive_seed(seed, static_cast<std::uint64_t>(p), "pair"));
@@ -158,8 +165,8 @@ int quality(const run::ExperimentConfig& c, int pairs, int seeds, int shard, int
     }
     const auto row = [&](const char* variant, int n, int s, const run::EvaluationResult& r, double cpu) {
       std::printf("%d,%ld,%ld,\"%s\",%s,%d,%d,%.4f,%.4f,%.1f,%.4f,%.4f\n", p, parent_result.dense.macs, r.dense.macs,
-                  arch::describe(child.morphism).c_str(), variant, n, s, r.ok ? r.val_error : 1.0, r.ok ? r.test_error : 1.0,
-                  cpu, r.inherited_fraction, parent_result.val_error);
+                  arch::describe(child.morphism).c_str(), variant, n, s, r.ok ? r.val_error : 1.0,
+                  r.ok ? r.test_error : 1.0, cpu, r.inherited_fraction, parent_result.val_error);
       std::fflush(stdout);
     };
     for (int s = 0; s < seeds; ++s) {
@@ -191,8 +198,9 @@ int main(int argc, char** argv) {
   std::string experiment, scale, shard_text = "0/1";
   int pairs = 200, seeds = 3;
   std::uint64_t seed = 1;
-  for (CLI::App* cmd : {app.add_subcommand("fractions", "Fraction of parameters inherited, per morphism kind (no training)"),
-                        app.add_subcommand("quality", "Children trained from scratch and inheriting (real training)")}) {
+  for (CLI::App* cmd :
+       {app.add_subcommand("fractions", "Fraction of parameters inherited, per morphism kind (no training)"),
+        app.add_subcommand("quality", "Children trained from scratch and inheriting (real training)")}) {
     cmd->add_option("experiment", experiment, "Experiment TOML")->required();
     cmd->add_option("--scale", scale, "Scale overlay (e.g. local)");
     cmd->add_option("--pairs", pairs, "Parent/child pairs (fractions: per morphism kind)");

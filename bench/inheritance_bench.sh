@@ -21,4 +21,4 @@ wait
 { head -1 "$out/inheritance_quality_shard0.csv"; tail -q -n +2 "$out"/inheritance_quality_shard*.csv | sort -t, -k1,1n -k7,7n; } \
   >"$out/inheritance_quality_fashion_local.csv"
 rm "$out"/inheritance_quality_shard*.csv
-/usr/bin/python3 bench/inheritance_summary.py "$out/inheritance_quality_fashion_local.csv" | tee "$out/inheritance_quality_fashion_local.md"
+/usr/bin/python3 bench/inheritance_summary.py "$out/inheritance_quality_fashion_local.csv" | tee "$out/inheritance_quality_fashion_local.txt"

@@ -25,7 +25,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             "cpu_share_of_scratch": g.cpu_seconds.sum() / scratch.cpu_seconds.reindex(g.index).sum(),
             "inherited_fraction_mean": g.inherited_fraction.mean(),
         })
-    return pd.DataFrame(out)
+    return pd.DataFrame(out).sort_values("epochs", ascending=False)
 
 
 if __name__ == "__main__":

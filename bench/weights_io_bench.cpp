@@ -109,16 +109,21 @@ int main(int argc, char** argv) {
   double total_values = 0.0;
   for (double v : values) total_values += v;
   const auto stored = static_cast<double>(storage_bytes(target, "weights"));
-  std::printf("%zu candidates with weights from %s: median %.0f values (%.0f KB as float32), largest %.0f\n", all.size(),
-              source.c_str(), median(values), median(values) * 4 / 1024, *std::max_element(values.begin(), values.end()));
-  std::printf("result message: median %.0f KB; encode + decode %.2f ms median\n", median(message_bytes) / 1024, 1e3 * median(codec));
-  if (!transfer.empty()) std::printf("MPI transfer to another rank (one way): %.2f ms median\n", 1e3 * median(transfer));
-  std::printf("append to the results file (flushed): %.2f ms median; read back for a child: %.2f ms median\n", 1e3 * median(append),
-              1e3 * median(read));
-  std::printf("/weights on disk: %.1f MB for these (%.0f %% of the raw float32), %.1f MB per 1 000 candidates\n", stored / 1e6,
-              100 * stored / (4 * total_values), stored / n * 1000 / 1e6);
-  std::printf("per candidate, added to a search: %.2f ms (result: encode, send, decode, append; child: read, encode, send, decode)\n",
-              1e3 * (2 * median(codec) + 2 * (transfer.empty() ? 0.0 : median(transfer)) + median(append) + median(read)));
+  std::printf("%zu candidates with weights from %s: median %.0f values (%.0f KB as float32), largest %.0f\n",
+              all.size(), source.c_str(), median(values), median(values) * 4 / 1024,
+              *std::max_element(values.begin(), values.end()));
+  std::printf("result message: median %.0f KB; encode + decode %.2f ms median\n", median(message_bytes) / 1024,
+              1e3 * median(codec));
+  if (!transfer.empty())
+    std::printf("MPI transfer to another rank (one way): %.2f ms median\n", 1e3 * median(transfer));
+  std::printf("append to the results file (flushed): %.2f ms median; read back for a child: %.2f ms median\n",
+              1e3 * median(append), 1e3 * median(read));
+  std::printf("/weights on disk: %.1f MB for these (%.0f %% of the raw float32), %.1f MB per 1 000 candidates\n",
+              stored / 1e6, 100 * stored / (4 * total_values), stored / n * 1000 / 1e6);
+  std::printf(
+      "per candidate, added to a search: %.2f ms (result: encode, send, decode, append; child: read, encode, send, "
+      "decode)\n",
+      1e3 * (2 * median(codec) + 2 * (transfer.empty() ? 0.0 : median(transfer)) + median(append) + median(read)));
   MPI_Finalize();
   return 0;
 }

@@ -52,8 +52,9 @@ void print_inheritance(const store::ResultsContents& c) {
   }
   std::string histogram;
   for (const auto& [e, n] : epochs) histogram += fmt::format("{}{} epochs: {}", histogram.empty() ? "" : ", ", e, n);
-  std::cout << fmt::format("{} of {} ok children started from their parent's weights (mean {:.0f} % of parameters); {}\n",
-                           inherited, children, 100 * fraction / static_cast<double>(inherited), histogram);
+  std::cout << fmt::format(
+      "{} of {} ok children started from their parent's weights (mean {:.0f} % of parameters); {}\n", inherited,
+      children, 100 * fraction / static_cast<double>(inherited), histogram);
 }
 
 struct Retrained {
@@ -91,21 +92,23 @@ int inspect(const std::string& path, bool complete) {
   const auto& i = c.info;
   std::size_t ok = 0;
   for (const auto& r : c.candidates) ok += r.ok();
-  std::cout << fmt::format("{}: experiment {} (unas {}, started {} on {}, {} ranks, seed {})\n", path, i.experiment_name,
-                           i.unas_version, i.started_at, i.hostname, i.mpi_size, i.seed);
+  std::cout << fmt::format("{}: experiment {} (unas {}, started {} on {}, {} ranks, seed {})\n", path,
+                           i.experiment_name, i.unas_version, i.started_at, i.hostname, i.mpi_size, i.seed);
   std::cout << fmt::format("progress: {}/{} finished ({} ok, {} failed); {} proposed and not finished\n",
                            c.candidates.size(), i.rounds, ok, c.candidates.size() - ok,
                            c.proposals.size() - c.candidates.size());
   const toml::table experiment = toml::parse(i.experiment_toml);
   const toml::table bounds = experiment["bounds"].as_table() ? *experiment["bounds"].as_table() : toml::table{};
-  std::cout << fmt::format("bounds: {}, {}, {}, {}\n", bound_text(bounds, "error", ""), bound_text(bounds, "peak_memory", " B"),
-                           bound_text(bounds, "model_size", " B"), bound_text(bounds, "macs", ""));
+  std::cout << fmt::format("bounds: {}, {}, {}, {}\n", bound_text(bounds, "error", ""),
+                           bound_text(bounds, "peak_memory", " B"), bound_text(bounds, "model_size", " B"),
+                           bound_text(bounds, "macs", ""));
   print_inheritance(c);
   const auto retrained = retrained_by_model(c);
   if (!retrained.empty())
-    std::cout << fmt::format("retrained: {} models, {} runs ({} failed); 'retrained' is their test error, mean ± sd\n",
-                             retrained.size(), c.retrained.size(),
-                             std::count_if(c.retrained.begin(), c.retrained.end(), [](const auto& r) { return !r.ok(); }));
+    std::cout << fmt::format(
+        "retrained: {} models, {} runs ({} failed); 'retrained' is their test error, mean ± sd\n", retrained.size(),
+        c.retrained.size(),
+        std::count_if(c.retrained.begin(), c.retrained.end(), [](const auto& r) { return !r.ok(); }));
 
   search::Bounds b;
   b.error = bounds["error"].value<double>();
@@ -120,18 +123,20 @@ int inspect(const std::string& path, bool complete) {
       points.push_back(run::objectives_of(r));
     }
   auto front = search::pareto_front(points, b);
-  std::sort(front.begin(), front.end(), [&](std::size_t x, std::size_t y) { return points[x].error < points[y].error; });
-  std::cout << fmt::format("Pareto front over the bounded objectives: {} of {} ok candidates\n", front.size(), points.size());
-  std::cout << fmt::format("{:>7} {:>8} {:>8} {:>10} {:>10} {:>12} {:>8} {:>7} {:>17}\n", "id", "error", "test", "PMU B", "MS B",
-                           "MACs", "sparsity", "bounds", "retrained");
+  std::sort(front.begin(), front.end(),
+            [&](std::size_t x, std::size_t y) { return points[x].error < points[y].error; });
+  std::cout << fmt::format("Pareto front over the bounded objectives: {} of {} ok candidates\n", front.size(),
+                           points.size());
+  std::cout << fmt::format("{:>7} {:>8} {:>8} {:>10} {:>10} {:>12} {:>8} {:>7} {:>17}\n", "id", "error", "test",
+                           "PMU B", "MS B", "MACs", "sparsity", "bounds", "retrained");
   for (std::size_t k : front) {
     const auto& r = *rows[k];
     const auto it = retrained.find(r.id);
     const std::string again = it == retrained.end() || it->second.seeds == it->second.failed
                                   ? "-"
                                   : fmt::format("{:.4f} ± {:.4f}", it->second.mean, it->second.sd);
-    std::cout << fmt::format("{:>7} {:>8.4f} {:>8.4f} {:>10} {:>10} {:>12} {:>8} {:>7} {:>17}\n", r.id, r.val_error, r.test_error,
-                             r.pmu_pruned, r.model_size_pruned, r.macs_pruned,
+    std::cout << fmt::format("{:>7} {:>8.4f} {:>8.4f} {:>10} {:>10} {:>12} {:>8} {:>7} {:>17}\n", r.id, r.val_error,
+                             r.test_error, r.pmu_pruned, r.model_size_pruned, r.macs_pruned,
                              std::isnan(r.sparsity) ? "-" : fmt::format("{:.3f}", r.sparsity),
                              search::within_bounds(points[k], b) ? "within" : "over", again);
   }
@@ -144,10 +149,12 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   auto complete = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
-      "inspect", "Progress, outcomes, weight inheritance, retraining and the Pareto front of a results file (also while it "
-                 "is being written)");
+      "inspect",
+      "Progress, outcomes, weight inheritance, retraining and the Pareto front of a results file (also while it "
+      "is being written)");
   cmd->add_option("results", *path, "results/NAME.h5")->required();
-  cmd->add_flag("--complete", *complete, "Print nothing and exit 0 when every round has finished, else exit 1 (for scripts)");
+  cmd->add_flag("--complete", *complete,
+                "Print nothing and exit 0 when every round has finished, else exit 1 (for scripts)");
   cmd->fallthrough();
   cmd->callback([path, complete, &exit_code] { exit_code = inspect(*path, *complete); });
 }

@@ -46,7 +46,8 @@ Weights Weights::from_manifest(std::string_view manifest, std::vector<float> val
   }
   const std::int64_t expected = w.tensors.empty() ? 0 : w.tensors.back().offset + w.tensors.back().elements();
   if (expected != static_cast<std::int64_t>(values.size()))
-    throw WeightsError(fmt::format("weights manifest: its tensors hold {} values, {} were given", expected, values.size()));
+    throw WeightsError(
+        fmt::format("weights manifest: its tensors hold {} values, {} were given", expected, values.size()));
   w.values = std::move(values);
   return w;
 }

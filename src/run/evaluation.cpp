@@ -25,7 +25,9 @@ std::string with_weights(const Json& header, const Weights& weights) {
 
 std::size_t text_length(const std::string& message) { return strnlen(message.c_str(), message.size()); }
 
-Json header_of(const std::string& message) { return Json::parse(message.c_str(), message.c_str() + text_length(message)); }
+Json header_of(const std::string& message) {
+  return Json::parse(message.c_str(), message.c_str() + text_length(message));
+}
 
 Weights weights_of(const std::string& message, const Json& header) {
   if (!header.contains("weights")) return {};
@@ -40,7 +42,8 @@ Weights weights_of(const std::string& message, const Json& header) {
 
 std::string encode(const EvaluationRequest& request) {
   const search::Candidate& c = request.candidate;
-  Json j = {{"id", c.id}, {"parent_id", c.parent_id}, {"architecture", arch::to_json(c.architecture)}, {"seed", c.seed}};
+  Json j = {
+      {"id", c.id}, {"parent_id", c.parent_id}, {"architecture", arch::to_json(c.architecture)}, {"seed", c.seed}};
   if (c.sparsity) j["sparsity"] = *c.sparsity;
   if (c.morphism) j["morphism"] = arch::to_json_text(*c.morphism);
   if (!request.inheritance) return j.dump();
@@ -60,7 +63,8 @@ EvaluationRequest decode_request(const std::string& message) {
   if (j.contains("sparsity")) c.sparsity = j.at("sparsity").get<double>();
   if (j.contains("morphism")) c.morphism = arch::morphism_from_json_text(j.at("morphism").get<std::string>());
   if (j.contains("parent") && c.morphism)
-    r.inheritance = train::Inheritance{arch::architecture_from_json(j.at("parent")), weights_of(message, j), *c.morphism};
+    r.inheritance =
+        train::Inheritance{arch::architecture_from_json(j.at("parent")), weights_of(message, j), *c.morphism};
   return r;
 }
 

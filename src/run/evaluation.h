@@ -31,8 +31,8 @@ struct EvaluationResult {
   double val_error = 1.0;
   double test_error = 1.0;
   std::vector<double> val_curve;
-  ResourceCounts dense;   // the architecture as proposed
-  ResourceCounts pruned;  // after pruning (equal to dense without pruning)
+  ResourceCounts dense;              // the architecture as proposed
+  ResourceCounts pruned;             // after pruning (equal to dense without pruning)
   std::string pruned_layers = "{}";  // JSON {op: {"kept": n, "nonzero": n}}
   double train_seconds = 0.0;
   std::int64_t inherited_from = -1;  // the parent whose weights it started from

@@ -61,13 +61,15 @@ std::vector<Job> jobs_to_do(const store::ResultsContents& contents, const std::v
   return jobs;
 }
 
-void check_models(const store::ResultsContents& contents, const std::vector<std::int64_t>& ids, const std::string& file) {
+void check_models(const store::ResultsContents& contents, const std::vector<std::int64_t>& ids,
+                  const std::string& file) {
   std::map<std::int64_t, bool> ok;
   for (const auto& r : contents.candidates) ok[r.id] = r.ok();
   for (std::int64_t id : ids) {
     const auto it = ok.find(id);
     if (it == ok.end()) throw ConfigError(fmt::format("{}: --ids: no finished candidate {}", file, id));
-    if (!it->second) throw ConfigError(fmt::format("{}: --ids: candidate {} failed; there is no model to retrain", file, id));
+    if (!it->second)
+      throw ConfigError(fmt::format("{}: --ids: candidate {} failed; there is no model to retrain", file, id));
   }
 }
 
@@ -105,7 +107,8 @@ void log_summary(const store::ResultsFile& file, const std::vector<std::int64_t>
       double mean = 0.0, ss = 0.0;
       for (double v : x) mean += v / static_cast<double>(x.size());
       for (double v : x) ss += (v - mean) * (v - mean);
-      return fmt::format("{:.4f} ± {:.4f}", mean, x.size() > 1 ? std::sqrt(ss / static_cast<double>(x.size() - 1)) : 0.0);
+      return fmt::format("{:.4f} ± {:.4f}", mean,
+                         x.size() > 1 ? std::sqrt(ss / static_cast<double>(x.size() - 1)) : 0.0);
     };
     const store::CandidateRecord& r = *by_id.at(id);
     spdlog::info("#{}: search val error {:.4f}{} | retrained ({} seeds) val error {}, test error {}", id, r.val_error,
@@ -120,8 +123,8 @@ std::uint64_t retrain_seed(std::uint64_t candidate_seed, int seed_index) {
   return derive_seed(candidate_seed, static_cast<std::uint64_t>(seed_index), "retrain");
 }
 
-std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRecord>& candidates, const search::Bounds& bounds,
-                                            int top) {
+std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRecord>& candidates,
+                                            const search::Bounds& bounds, int top) {
   std::vector<const store::CandidateRecord*> within, ok;
   std::vector<search::Objectives> points;
   for (const auto& r : candidates) {
@@ -139,7 +142,8 @@ std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRe
     });
     chosen.assign(ok.begin(), ok.begin() + std::min<std::ptrdiff_t>(top, static_cast<std::ptrdiff_t>(ok.size())));
     // and the most accurate, which the paper's tables show when nothing meets the bounds
-    const auto* best = *std::min_element(ok.begin(), ok.end(), [](const auto* a, const auto* b) { return a->val_error < b->val_error; });
+    const auto* best = *std::min_element(ok.begin(), ok.end(),
+                                         [](const auto* a, const auto* b) { return a->val_error < b->val_error; });
     if (std::find(chosen.begin(), chosen.end(), best) == chosen.end()) chosen.push_back(best);
   }
   std::sort(chosen.begin(), chosen.end(), [](const auto* a, const auto* b) { return a->val_error < b->val_error; });
@@ -148,7 +152,8 @@ std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRe
   return ids;
 }
 
-RetrainPlan plan_retrain(const store::ResultsContents& contents, const search::Bounds& bounds, const RetrainOptions& options) {
+RetrainPlan plan_retrain(const store::ResultsContents& contents, const search::Bounds& bounds,
+                         const RetrainOptions& options) {
   RetrainPlan plan;
   plan.ids = options.ids.empty() ? models_to_retrain(contents.candidates, bounds, options.top) : options.ids;
   plan.runs = plan.ids.size() * static_cast<std::size_t>(options.seeds);
@@ -165,10 +170,12 @@ int run_retrain(const ExperimentConfig& config, WorkerPool& pool, const RetrainO
   const std::vector<std::int64_t> ids = plan_retrain(past, config.search.bounds, options).ids;
   if (options.ids.empty()) {
     std::size_t within = 0;
-    for (const auto& r : past.candidates) within += r.ok() && search::within_bounds(objectives_of(r), config.search.bounds);
+    for (const auto& r : past.candidates)
+      within += r.ok() && search::within_bounds(objectives_of(r), config.search.bounds);
     spdlog::info("{}: {}", config.results.string(),
                  within > 0 ? fmt::format("the within-bounds front has {} models", ids.size())
-                            : fmt::format("no model is within the bounds; the {} nearest to them and the most accurate", ids.size()));
+                            : fmt::format("no model is within the bounds; the {} nearest to them and the most accurate",
+                                          ids.size()));
   }
   check_models(past, ids, config.results.string());
   if (static_cast<std::int64_t>(past.candidates.size()) < past.info.rounds)
@@ -190,10 +197,11 @@ int run_retrain(const ExperimentConfig& config, WorkerPool& pool, const RetrainO
     file.append(record_of(job, r));
     const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
     const double eta = elapsed / static_cast<double>(done) * static_cast<double>(jobs.size() - done);
-    spdlog::info("#{} seed {} (rank {}): {} | {}/{} done, ETA {}", job.id, job.seed_index, r.rank,
-                 r.ok ? fmt::format("val error {:.4f}, test error {:.4f}, {:.0f} s", r.val_error, r.test_error, r.train_seconds)
-                      : "failed: " + r.failure,
-                 before + done, total, duration_text(eta));
+    spdlog::info(
+        "#{} seed {} (rank {}): {} | {}/{} done, ETA {}", job.id, job.seed_index, r.rank,
+        r.ok ? fmt::format("val error {:.4f}, test error {:.4f}, {:.0f} s", r.val_error, r.test_error, r.train_seconds)
+             : "failed: " + r.failure,
+        before + done, total, duration_text(eta));
   };
   while (done < jobs.size() && !stop_requested()) {
     while (pool.busy() < pool.slots() && next < jobs.size()) {

@@ -26,8 +26,8 @@ struct RetrainOptions {
 // The ids of the ok candidates on the Pareto front of those within the bounds, by error; when
 // none is within the bounds, the `top` nearest to them (smallest largest objective/bound ratio)
 // and the most accurate one (what the paper's tables show then).
-std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRecord>& candidates, const search::Bounds& bounds,
-                                            int top);
+std::vector<std::int64_t> models_to_retrain(const std::vector<store::CandidateRecord>& candidates,
+                                            const search::Bounds& bounds, int top);
 
 // The training seed of model `id`'s retraining number `seed_index`.
 std::uint64_t retrain_seed(std::uint64_t candidate_seed, int seed_index);
@@ -38,7 +38,8 @@ struct RetrainPlan {
   std::vector<std::int64_t> ids;
   std::size_t runs = 0, left = 0;
 };
-RetrainPlan plan_retrain(const store::ResultsContents& contents, const search::Bounds& bounds, const RetrainOptions& options);
+RetrainPlan plan_retrain(const store::ResultsContents& contents, const search::Bounds& bounds,
+                         const RetrainOptions& options);
 
 // Returns the exit code: 0 when every job is recorded, kExitRequeue when a signal stopped it.
 // `config.results` is the file to read the models from and append to. Throws ConfigError for

@@ -27,7 +27,8 @@ Hid string_type(std::size_t bytes) {
   return t;
 }
 
-Hid create_table(hid_t file, const char* name, hid_t type, hsize_t chunk_rows, Compression compression, const fs::path& path) {
+Hid create_table(hid_t file, const char* name, hid_t type, hsize_t chunk_rows, Compression compression,
+                 const fs::path& path) {
   const hsize_t dims = 0, max_dims = H5S_UNLIMITED;
   const Hid space(H5Screate_simple(1, &dims, &max_dims), H5Sclose);
   const Hid dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -61,7 +62,8 @@ void append(hid_t dataset, hid_t type, const void* data, hsize_t count, const fs
 
 void read(hid_t dataset, hid_t type, void* data, hsize_t first, hsize_t count, const fs::path& path) {
   const Hid file_space(H5Dget_space(dataset), H5Sclose);
-  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr), path, "cannot read a table");
+  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &first, nullptr, &count, nullptr), path,
+        "cannot read a table");
   const Hid memory_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
   check(H5Dread(dataset, type, memory_space.get(), file_space.get(), H5P_DEFAULT, data), path, "cannot read a table");
 }

@@ -70,8 +70,9 @@ std::vector<Row> read_rows(hid_t file, const char* name, hid_t type, const std::
 
 template <std::size_t N>
 void put(char (&field)[N], const std::string& value, const char* name) {
-  if (value.size() >= N) throw StoreError(std::string(name) + ": " + std::to_string(value.size()) +
-                                          " bytes, the field holds at most " + std::to_string(N - 1));
+  if (value.size() >= N)
+    throw StoreError(std::string(name) + ": " + std::to_string(value.size()) + " bytes, the field holds at most " +
+                     std::to_string(N - 1));
   std::memset(field, 0, N);
   std::memcpy(field, value.data(), value.size());
 }

@@ -178,7 +178,8 @@ void write_attribute(hid_t file, const char* name, T value, hid_t type) {
 }
 
 std::string read_string_attribute(hid_t file, const char* name, const fs::path& path) {
-  const Hid attr = checked(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, path, "not a unas results file (attributes missing)");
+  const Hid attr =
+      checked(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, path, "not a unas results file (attributes missing)");
   const Hid type = text_type();
   char* text = nullptr;
   check(H5Aread(attr.get(), type.get(), &text), path, "not a unas results file (unreadable attribute)");
@@ -189,7 +190,8 @@ std::string read_string_attribute(hid_t file, const char* name, const fs::path& 
 
 template <typename T>
 T read_attribute(hid_t file, const char* name, hid_t type, const fs::path& path) {
-  const Hid attr = checked(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, path, "not a unas results file (attributes missing)");
+  const Hid attr =
+      checked(H5Aopen(file, name, H5P_DEFAULT), H5Aclose, path, "not a unas results file (attributes missing)");
   T value{};
   H5Aread(attr.get(), type, &value);
   return value;
@@ -210,11 +212,13 @@ void recover_after_crash(const fs::path& path) {
 void check_schema(hid_t file, const fs::path& path) {
   const auto version = read_attribute<std::int64_t>(file, "schema_version", H5T_NATIVE_INT64, path);
   if (version < kSchemaVersion)
-    throw StoreError(fmt::format("{}: results schema version {}, written by an older unas (this one reads version {}; "
-                                 "analysis/ still reads it)",
-                                 path.string(), version, kSchemaVersion));
+    throw StoreError(
+        fmt::format("{}: results schema version {}, written by an older unas (this one reads version {}; "
+                    "analysis/ still reads it)",
+                    path.string(), version, kSchemaVersion));
   if (version != kSchemaVersion)
-    throw StoreError(fmt::format("{}: results schema version {}, this unas reads version {}", path.string(), version, kSchemaVersion));
+    throw StoreError(fmt::format("{}: results schema version {}, this unas reads version {}", path.string(), version,
+                                 kSchemaVersion));
 }
 
 Hid open_for_reading(const fs::path& path) {
@@ -240,7 +244,8 @@ namespace {
 template <typename Stored>
 std::map<std::int64_t, Stored> load_weight_index(hid_t file, const fs::path& path) {
   std::map<std::int64_t, Stored> out;
-  for (const WeightIndexRow& row : hdf5::read_rows<WeightIndexRow>(file, "weight_index", weight_index_row_type().get(), path))
+  for (const WeightIndexRow& row :
+       hdf5::read_rows<WeightIndexRow>(file, "weight_index", weight_index_row_type().get(), path))
     out[row.id] = Stored{row.offset, row.count, get(row.tensors)};
   return out;
 }
@@ -249,7 +254,8 @@ template <typename Stored>
 Weights read_stored_weights(hid_t weights, const Stored& stored, const fs::path& path) {
   std::vector<float> values(static_cast<std::size_t>(stored.count));
   if (stored.count > 0)
-    hdf5::read(weights, H5T_NATIVE_FLOAT, values.data(), static_cast<hsize_t>(stored.offset), static_cast<hsize_t>(stored.count), path);
+    hdf5::read(weights, H5T_NATIVE_FLOAT, values.data(), static_cast<hsize_t>(stored.offset),
+               static_cast<hsize_t>(stored.count), path);
   try {
     return Weights::from_manifest(stored.manifest, std::move(values));
   } catch (const WeightsError& e) {
@@ -259,7 +265,8 @@ Weights read_stored_weights(hid_t weights, const Stored& stored, const fs::path&
 
 }  // namespace
 
-ResultsFile::ResultsFile(fs::path path, std::unique_ptr<Handles> handles) : path_(std::move(path)), handles_(std::move(handles)) {
+ResultsFile::ResultsFile(fs::path path, std::unique_ptr<Handles> handles)
+    : path_(std::move(path)), handles_(std::move(handles)) {
   stored_ = load_weight_index<StoredWeights>(handles_->file.get(), path_);
 }
 ResultsFile::ResultsFile(ResultsFile&&) noexcept = default;
@@ -386,7 +393,8 @@ void ResultsFile::append_weights(std::int64_t id, const Weights& weights) {
   put(row->tensors, manifest, "weights manifest");
   // Values first: an index row only ever points at flushed values.
   if (row->count > 0)
-    hdf5::append(handles_->weights.get(), H5T_NATIVE_FLOAT, weights.values.data(), static_cast<hsize_t>(row->count), path_);
+    hdf5::append(handles_->weights.get(), H5T_NATIVE_FLOAT, weights.values.data(), static_cast<hsize_t>(row->count),
+                 path_);
   hdf5::append(handles_->weight_index.get(), handles_->weight_index_type.get(), row.get(), 1, path_);
   stored_[id] = StoredWeights{row->offset, row->count, manifest};
 }
@@ -421,9 +429,10 @@ ResultsContents ResultsFile::read(const fs::path& path) {
   info.mpi_size = static_cast<int>(read_attribute<std::int64_t>(file.get(), "mpi_size", H5T_NATIVE_INT64, path));
 
   for (const ProposalRow& row : hdf5::read_rows<ProposalRow>(file.get(), "proposals", proposal_row_type().get(), path))
-    out.proposals.push_back(
-        ProposalRecord{row.id, row.parent_id, get(row.architecture), row.sparsity, row.seed, row.issued_at, get(row.morphism)});
-  for (const CandidateRow& row : hdf5::read_rows<CandidateRow>(file.get(), "candidates", candidate_row_type().get(), path)) {
+    out.proposals.push_back(ProposalRecord{row.id, row.parent_id, get(row.architecture), row.sparsity, row.seed,
+                                           row.issued_at, get(row.morphism)});
+  for (const CandidateRow& row :
+       hdf5::read_rows<CandidateRow>(file.get(), "candidates", candidate_row_type().get(), path)) {
     CandidateRecord r;
     r.id = row.id;
     r.parent_id = row.parent_id;
@@ -452,10 +461,11 @@ ResultsContents ResultsFile::read(const fs::path& path) {
     r.inherited_fraction = row.inherited_fraction;
     out.candidates.push_back(std::move(r));
   }
-  for (const RetrainedRow& row : hdf5::read_rows<RetrainedRow>(file.get(), "retrained", retrained_row_type().get(), path))
-    out.retrained.push_back(RetrainedRecord{row.id, row.seed_index, row.seed, row.rank, get(row.outcome), get(row.failure),
-                                            row.val_error, row.test_error, row.pmu, row.model_size, row.macs,
-                                            row.train_seconds, row.finished_at});
+  for (const RetrainedRow& row :
+       hdf5::read_rows<RetrainedRow>(file.get(), "retrained", retrained_row_type().get(), path))
+    out.retrained.push_back(RetrainedRecord{row.id, row.seed_index, row.seed, row.rank, get(row.outcome),
+                                            get(row.failure), row.val_error, row.test_error, row.pmu, row.model_size,
+                                            row.macs, row.train_seconds, row.finished_at});
   for (const auto& [id, stored] : load_weight_index<StoredWeights>(file.get(), path)) out.with_weights.push_back(id);
   return out;
 }

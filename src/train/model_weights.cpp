@@ -28,8 +28,8 @@ void load_weights(CandidateModelImpl& model, const Weights& weights) {
     const TensorEntry* entry = weights.find(t.name);
     if (entry == nullptr) throw WeightsError(fmt::format("weights: no tensor {}", t.name));
     if (entry->shape != t.tensor.sizes().vec())
-      throw WeightsError(fmt::format("weights: {} has shape {}, the model's is {}", t.name, fmt::join(entry->shape, "x"),
-                                     fmt::join(t.tensor.sizes(), "x")));
+      throw WeightsError(fmt::format("weights: {} has shape {}, the model's is {}", t.name,
+                                     fmt::join(entry->shape, "x"), fmt::join(t.tensor.sizes(), "x")));
     t.tensor.copy_(view_of(weights, *entry));
   }
 }

@@ -28,7 +28,8 @@ std::vector<std::optional<std::int64_t>> scaled_step_epochs(const std::vector<st
   return out;
 }
 
-std::pair<std::int64_t, std::int64_t> scaled_pruning_epochs(double start, double finish, double factor, std::int64_t epochs) {
+std::pair<std::int64_t, std::int64_t> scaled_pruning_epochs(double start, double finish, double factor,
+                                                            std::int64_t epochs) {
   const std::int64_t new_start = std::min(scaled(start - 1, factor) + 1, epochs);
   return {new_start, std::clamp(scaled(finish, factor), new_start, epochs)};
 }
@@ -42,9 +43,11 @@ TrainConfig schedule_in_epochs(const TrainConfig& config, int epochs) {
   const auto scaled_steps = scaled_step_epochs(steps, factor);
   out.optimizer.schedule.clear();
   for (std::size_t k = 0; k < steps.size(); ++k)
-    if (scaled_steps[k]) out.optimizer.schedule.push_back({static_cast<int>(*scaled_steps[k]), config.optimizer.schedule[k].rate});
+    if (scaled_steps[k])
+      out.optimizer.schedule.push_back({static_cast<int>(*scaled_steps[k]), config.optimizer.schedule[k].rate});
   if (config.pruning) {
-    const auto [start, finish] = scaled_pruning_epochs(config.pruning->start_epoch, config.pruning->finish_epoch, factor, epochs);
+    const auto [start, finish] =
+        scaled_pruning_epochs(config.pruning->start_epoch, config.pruning->finish_epoch, factor, epochs);
     out.pruning->start_epoch = static_cast<int>(start);
     out.pruning->finish_epoch = static_cast<int>(finish);
   }

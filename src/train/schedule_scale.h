@@ -25,7 +25,8 @@ std::int64_t scaled_epoch_count(std::int64_t epochs, double factor);
 std::vector<std::optional<std::int64_t>> scaled_step_epochs(const std::vector<std::int64_t>& epochs, double factor);
 
 // Pruning's [start, finish] (1-based) within `epochs` scaled epochs.
-std::pair<std::int64_t, std::int64_t> scaled_pruning_epochs(double start, double finish, double factor, std::int64_t epochs);
+std::pair<std::int64_t, std::int64_t> scaled_pruning_epochs(double start, double finish, double factor,
+                                                            std::int64_t epochs);
 
 // `config` with its schedule squeezed (or stretched) into `epochs` epochs.
 TrainConfig schedule_in_epochs(const TrainConfig& config, int epochs);

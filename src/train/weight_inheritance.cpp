@@ -152,7 +152,8 @@ std::optional<ParentOp> parent_op(const resources::LayerGraph& graph, const Weig
   };
   p.weight = tensor(".weight");
   p.bias = tensor(".bias");
-  if (!p.weight.defined() || !p.bias.defined() || p.weight.dim() != (p.op->kind == OpKind::kDense ? 2 : 4)) return std::nullopt;
+  if (!p.weight.defined() || !p.bias.defined() || p.weight.dim() != (p.op->kind == OpKind::kDense ? 2 : 4))
+    return std::nullopt;
   if (p.op->batch_norm) {
     std::array<torch::Tensor, 4> norm{tensor(".bn.weight"), tensor(".bn.bias"), tensor(".bn.running_mean"),
                                       tensor(".bn.running_var")};
@@ -253,7 +254,8 @@ class Inheritor {
       record(*tensors[0], folded ? Inherited::kFolded : shape_change(w.sizes(), parent.weight.sizes()), copied);
     }
     const std::int64_t copied = copy_overlap(tensors[1]->tensor, parent.bias, 1);
-    record(*tensors[1], folded ? Inherited::kFolded : shape_change(tensors[1]->tensor.sizes(), parent.bias.sizes()), copied);
+    record(*tensors[1], folded ? Inherited::kFolded : shape_change(tensors[1]->tensor.sizes(), parent.bias.sizes()),
+           copied);
 
     if (!child_norm) return;
     if (!parent.norm) {  // batch norm added
@@ -269,12 +271,14 @@ class Inheritor {
   }
 
   // A dense weight seen as [outputs, C, H, W] over its (flattened, NCHW) input.
-  void dense_weight(const resources::Op& op, const ParentOp& parent, const NamedTensor& t, std::int64_t rows, bool folded) {
+  void dense_weight(const resources::Op& op, const ParentOp& parent, const NamedTensor& t, std::int64_t rows,
+                    bool folded) {
     const resources::TensorShape& in = child_graph_.tensor(op.inputs.front()).shape;
     const resources::TensorShape& from_in = *parent.input;
     torch::Tensor w = t.tensor.view({t.tensor.size(0), in.channels, in.height, in.width});
     if (parent.weight.size(1) != from_in.elements()) return record(t, Inherited::kFresh, 0);
-    const torch::Tensor p = parent.weight.reshape({parent.weight.size(0), from_in.channels, from_in.height, from_in.width});
+    const torch::Tensor p =
+        parent.weight.reshape({parent.weight.size(0), from_in.channels, from_in.height, from_in.width});
     w.slice(0, 0, rows).zero_();
     if (in.height == from_in.height && in.width == from_in.width) {
       const std::int64_t copied = copy_overlap(w, p, 4);
@@ -308,14 +312,22 @@ class Inheritor {
 
 std::string_view to_string(Inherited how) {
   switch (how) {
-    case Inherited::kCopied: return "copied";
-    case Inherited::kCropped: return "cropped";
-    case Inherited::kPadded: return "padded";
-    case Inherited::kReshaped: return "reshaped";
-    case Inherited::kResampled: return "resampled";
-    case Inherited::kFolded: return "folded";
-    case Inherited::kIdentity: return "identity";
-    case Inherited::kFresh: return "fresh";
+    case Inherited::kCopied:
+      return "copied";
+    case Inherited::kCropped:
+      return "cropped";
+    case Inherited::kPadded:
+      return "padded";
+    case Inherited::kReshaped:
+      return "reshaped";
+    case Inherited::kResampled:
+      return "resampled";
+    case Inherited::kFolded:
+      return "folded";
+    case Inherited::kIdentity:
+      return "identity";
+    case Inherited::kFresh:
+      return "fresh";
   }
   return "?";
 }
@@ -336,12 +348,13 @@ double InheritanceReport::inherited_fraction() const {
   return total > 0 ? static_cast<double>(inherited) / static_cast<double>(total) : 0.0;
 }
 
-InheritanceReport inherit_weights(CandidateModelImpl& child, const arch::Architecture& child_arch, const Inheritance& from) {
+InheritanceReport inherit_weights(CandidateModelImpl& child, const arch::Architecture& child_arch,
+                                  const Inheritance& from) {
   torch::NoGradGuard no_grad;
   const resources::LayerGraph& graph = child.graph();
   const int units = graph.tensor(graph.output()).shape.channels;
-  const resources::LayerGraph parent_graph = resources::build_layer_graph(
-      from.parent, graph.tensor(graph.input()).shape, units == 1 ? 2 : units);
+  const resources::LayerGraph parent_graph =
+      resources::build_layer_graph(from.parent, graph.tensor(graph.input()).shape, units == 1 ? 2 : units);
   const std::map<std::string, OpOrigin> origins = op_origins(from.parent, child_arch, from.morphism);
 
   InheritanceReport report;

@@ -62,6 +62,7 @@ struct InheritanceReport {
 // Initialises the freshly built `child` (CPU, before training) from `from`. The child's
 // architecture must be the morphism applied to the parent's; tensors the parent's weights lack
 // or hold in an unexpected shape are left fresh.
-InheritanceReport inherit_weights(CandidateModelImpl& child, const arch::Architecture& child_arch, const Inheritance& from);
+InheritanceReport inherit_weights(CandidateModelImpl& child, const arch::Architecture& child_arch,
+                                  const Inheritance& from);
 
 }  // namespace unas::train

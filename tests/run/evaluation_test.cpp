@@ -42,7 +42,8 @@ TEST(EvaluationMessages, RequestCarriesTheParentsWeightsBitForBit) {
   EXPECT_EQ(back.inheritance->weights.values, request.inheritance->weights.values);
   EXPECT_EQ(back.inheritance->weights.manifest(), request.inheritance->weights.manifest());
   // Binary: after the JSON and a NUL, the values as their 4 bytes each, not as decimal text.
-  EXPECT_EQ(message.size() - std::strlen(message.c_str()) - 1, request.inheritance->weights.values.size() * sizeof(float));
+  EXPECT_EQ(message.size() - std::strlen(message.c_str()) - 1,
+            request.inheritance->weights.values.size() * sizeof(float));
 
   const EvaluationRequest plain = decode_request(encode(EvaluationRequest{request.candidate, std::nullopt}));
   EXPECT_FALSE(plain.inheritance);

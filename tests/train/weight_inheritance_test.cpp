@@ -53,7 +53,9 @@ struct Inherited2 {
     const InheritedTensor* t = report.find(name);
     return t ? std::string(to_string(t->how)) : "absent";
   }
-  torch::Tensor parent_tensor(const std::string& name) const { return view_of(parent_weights, *parent_weights.find(name)); }
+  torch::Tensor parent_tensor(const std::string& name) const {
+    return view_of(parent_weights, *parent_weights.find(name));
+  }
   torch::Tensor fresh_tensor(const std::string& name) const { return view_of(fresh, *fresh.find(name)); }
   torch::Tensor child_tensor(const std::string& name) const {
     for (const NamedTensor& t : child->named_state())
@@ -90,7 +92,8 @@ Architecture base() {
 }
 
 void expect_untouched_tail(const Inherited2& r) {
-  for (const char* name : {"b1.l0.conv.weight", "b1.l0.conv.bias", "dense0.weight", "dense0.bias", "classifier.weight", "classifier.bias"})
+  for (const char* name :
+       {"b1.l0.conv.weight", "b1.l0.conv.bias", "dense0.weight", "dense0.bias", "classifier.weight", "classifier.bias"})
     EXPECT_EQ(r.how(name), "copied") << name;
   EXPECT_TRUE(torch::equal(r.child_tensor("dense0.weight"), r.parent_tensor("dense0.weight")));
 }
@@ -133,7 +136,8 @@ TEST(WeightInheritance, KernelGrowsByZeroPaddingAndShrinksByCentreCropping) {
   EXPECT_EQ(r.how("b0.l1.conv.bias"), "copied");
   auto w = r.child_tensor("b0.l1.conv.weight");
   EXPECT_TRUE(torch::equal(w.slice(2, 1, 4).slice(3, 1, 4), r.parent_tensor("b0.l1.conv.weight")));
-  EXPECT_FLOAT_EQ(w.abs().sum().item<float>(), r.parent_tensor("b0.l1.conv.weight").abs().sum().item<float>());  // border 0
+  EXPECT_FLOAT_EQ(w.abs().sum().item<float>(),
+                  r.parent_tensor("b0.l1.conv.weight").abs().sum().item<float>());  // border 0
   // 6x6 instead of 8x8 after it: pooled 3x3 instead of 4x4, so the dense layer is resampled.
   EXPECT_EQ(r.how("dense0.weight"), "resampled");
   EXPECT_EQ(r.how("classifier.weight"), "copied");
@@ -345,7 +349,8 @@ TEST(WeightInheritance, RandomParentsAndChildrenAreConsistent) {
       ASSERT_EQ(it.name, state[t].name);
       ASSERT_LE(it.inherited, it.elements);
       if (it.how == Inherited::kCopied) {
-        ASSERT_TRUE(torch::equal(state[t].tensor, r.parent_tensor(it.from))) << it.name << " " << arch::describe(c.morphism);
+        ASSERT_TRUE(torch::equal(state[t].tensor, r.parent_tensor(it.from)))
+            << it.name << " " << arch::describe(c.morphism);
         ++with_copies;
       }
       if (it.how == Inherited::kFresh) {
