@@ -158,7 +158,7 @@ int quality(const run::ExperimentConfig& c, int pairs, int seeds, int shard, int
     pc.id = p;
     pc.architecture = parent;
     pc.seed = derive_seed(seed, static_cast<std::uint64_t>(p), "parent");
-    const run::EvaluationResult parent_result = full.evaluate(run::EvaluationRequest{pc, std::nullopt}, 0);
+    const run::EvaluationResult parent_result = full.evaluate(run::EvaluationRequest{pc, std::nullopt, {}}, 0);
     if (!parent_result.ok || parent_result.weights.empty()) {
       std::fprintf(stderr, "pair %d: the parent failed: %s\n", p, parent_result.failure.c_str());
       continue;
@@ -177,12 +177,12 @@ int quality(const run::ExperimentConfig& c, int pairs, int seeds, int shard, int
       cc.morphism = child.morphism;
       cc.seed = derive_seed(seed, static_cast<std::uint64_t>(p * 1000 + s), "child");
       double before = cpu_seconds();
-      const run::EvaluationResult scratch = full.evaluate(run::EvaluationRequest{cc, std::nullopt}, 0);
+      const run::EvaluationResult scratch = full.evaluate(run::EvaluationRequest{cc, std::nullopt, {}}, 0);
       row("scratch", epochs, s, scratch, cpu_seconds() - before);
       for (std::size_t v = 0; v < inherited.size(); ++v) {
         before = cpu_seconds();
         const run::EvaluationResult r = inheriting[v]->evaluate(
-            run::EvaluationRequest{cc, train::Inheritance{parent, parent_result.weights, child.morphism}}, 0);
+            run::EvaluationRequest{cc, train::Inheritance{parent, parent_result.weights, child.morphism}, {}}, 0);
         row(inherited[v].first.c_str(), inherited[v].second, s, r, cpu_seconds() - before);
       }
     }

@@ -94,9 +94,12 @@ int inspect(const std::string& path, bool complete) {
   for (const auto& r : c.candidates) ok += r.ok();
   std::cout << fmt::format("{}: experiment {} (unas {}, started {} on {}, {} ranks, seed {})\n", path,
                            i.experiment_name, i.unas_version, i.started_at, i.hostname, i.mpi_size, i.seed);
-  std::cout << fmt::format("progress: {}/{} finished ({} ok, {} failed); {} proposed and not finished\n",
+  int redraws = 0;
+  for (const auto& p : c.proposals) redraws += p.redraws;
+  std::cout << fmt::format("progress: {}/{} finished ({} ok, {} failed); {} proposed and not finished{}\n",
                            c.candidates.size(), i.rounds, ok, c.candidates.size() - ok,
-                           c.proposals.size() - c.candidates.size());
+                           c.proposals.size() - c.candidates.size(),
+                           redraws ? fmt::format("; {} networks over max_macs drawn again", redraws) : "");
   const toml::table experiment = toml::parse(i.experiment_toml);
   const toml::table bounds = experiment["bounds"].as_table() ? *experiment["bounds"].as_table() : toml::table{};
   std::cout << fmt::format("bounds: {}, {}, {}, {}\n", bound_text(bounds, "error", ""),

@@ -73,7 +73,8 @@ const data::Dataset& CandidateEvaluator::dataset() {
 EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, int rank) {
   const search::Candidate& candidate = request.candidate;
   const train::Inheritance* inheritance = request.inheritance ? &*request.inheritance : nullptr;
-  const train::TrainConfig& schedule = inheritance ? config_.inherited_training : config_.training;
+  train::TrainConfig schedule = inheritance ? config_.inherited_training : config_.training;
+  schedule.stop_rungs = request.stop_rungs;
   EvaluationResult r;
   r.id = candidate.id;
   r.rank = rank;
@@ -91,7 +92,8 @@ EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, 
     if (config_.simulate) return simulate(candidate, inheritance, schedule, graph, r);
     train::TrainResult t = train::train_candidate(candidate.architecture, dataset(), schedule, candidate.seed,
                                                   candidate.sparsity.value_or(0.0), inheritance);
-    r.ok = true;
+    r.ok = t.stopped_at_epoch == 0;
+    r.stopped_at_epoch = t.stopped_at_epoch;
     r.val_error = t.val_error;
     r.test_error = t.test_error;
     r.val_curve = t.val_curve;
@@ -116,10 +118,11 @@ EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, 
 }
 
 // A stand-in for training, for benchmarks and tests of the orchestrator: the duration is drawn
-// from the configured distribution (and shortened with the schedule of an inheriting child), the
-// error falls with the network's MACs (so the search has something to optimise), and a failure
-// is an exception, as a real trainer's would be. The weights are real: the model as training
-// would start it, inheritance included, so weights travel and are stored as in a real run.
+// from the configured distribution (and shortened with the schedule of an inheriting child, and
+// where early stopping ends it), the final error falls with the network's MACs (so the search
+// has something to optimise) and the validation curve falls towards it, and a failure is an
+// exception, as a real trainer's would be. The weights are real: the model as training would
+// start it, inheritance included, so weights travel and are stored as in a real run.
 EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate, const train::Inheritance* inheritance,
                                               const train::TrainConfig& schedule, const resources::LayerGraph& graph,
                                               EvaluationResult r) {
@@ -128,22 +131,32 @@ EvaluationResult CandidateEvaluator::simulate(const search::Candidate& candidate
   double seconds = sim.mean_seconds;
   if (sim.distribution == "uniform") seconds = rng.uniform(0.0, 2.0 * sim.mean_seconds);
   if (sim.distribution == "exponential") seconds = -sim.mean_seconds * std::log(1.0 - rng.uniform01());
-  seconds *= static_cast<double>(schedule.epochs) / static_cast<double>(config_.training.epochs);
+  const bool fails = rng.bernoulli(sim.failure_rate);
+  const double final_error =
+      std::clamp(0.05 + 0.9 * std::exp(-static_cast<double>(r.dense.macs) / 2e6) + rng.normal(0.0, 0.01), 0.0, 1.0);
+  r.test_error = std::clamp(final_error + rng.normal(0.0, 0.01), 0.0, 1.0);
+  for (int e = 1; e <= schedule.epochs; ++e) {
+    const double remaining = 1.0 - static_cast<double>(e) / schedule.epochs;
+    r.val_curve.push_back(std::clamp(final_error + (0.9 - final_error) * remaining * remaining +
+                                         (e < schedule.epochs ? rng.normal(0.0, 0.01) : 0.0),
+                                     0.0, 1.0));
+  }
+  r.stopped_at_epoch = stopping_epoch(schedule.stop_rungs, r.val_curve);
+  if (r.stopped_at_epoch > 0) r.val_curve.resize(static_cast<std::size_t>(r.stopped_at_epoch));
+  r.epochs_trained = static_cast<int>(r.val_curve.size());
+  seconds *= static_cast<double>(r.epochs_trained) / static_cast<double>(config_.training.epochs);
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   r.train_seconds = seconds;
-  if (rng.bernoulli(sim.failure_rate)) throw std::runtime_error("simulated trainer failure");
-  if (static_cast<std::size_t>(r.dense.model_size) <= kMaxKeptWeights) {
+  if (fails) throw std::runtime_error("simulated trainer failure");
+  r.val_error = r.val_curve.back();
+  r.ok = r.stopped_at_epoch == 0;
+  if (r.ok && static_cast<std::size_t>(r.dense.model_size) <= kMaxKeptWeights) {
     std::optional<train::InheritanceReport> report;
     const train::CandidateModel model =
         train::initial_model(graph, candidate.architecture, schedule.dropout, candidate.seed, inheritance, &report);
     record_inheritance(r, candidate, report);
     keep_weights(r, train::export_weights(*model));
   }
-  r.epochs_trained = schedule.epochs;
-  r.ok = true;
-  r.val_error = std::clamp(0.05 + 0.9 * std::exp(-static_cast<double>(r.dense.macs) / 2e6) + rng.normal(0.0, 0.01), 0.0, 1.0);
-  r.test_error = std::clamp(r.val_error + rng.normal(0.0, 0.01), 0.0, 1.0);
-  r.val_curve = {r.val_error};
   return r;
 }
 

@@ -36,6 +36,25 @@ void scale_inherited_epochs(toml::table& training, double factor, std::int64_t e
   set_number(*inherited, std::min(epochs, train::scaled_epoch_count(*inherited->value<std::int64_t>(), factor)));
 }
 
+// Early-stopping rungs keep their share of training: each moves to max(1, round(r·f)); one that
+// lands on an earlier one's epoch, or on the last epoch or after, is dropped.
+void scale_rungs(toml::table& root, double factor, std::int64_t epochs) {
+  toml::array* rungs = root["search"]["early_stopping"]["rungs"].as_array();
+  if (rungs == nullptr) return;
+  for (const toml::node& r : *rungs)
+    if (!r.is_integer()) return;  // the reader says why
+  std::int64_t last = 0;
+  for (std::size_t k = 0; k < rungs->size();) {
+    const std::int64_t e = train::scaled_epoch_count(*(*rungs)[k].value<std::int64_t>(), factor);
+    if (e <= last || e >= epochs) {
+      rungs->erase(rungs->begin() + static_cast<std::ptrdiff_t>(k));
+      continue;
+    }
+    set_number((*rungs)[k++], e);
+    last = e;
+  }
+}
+
 void scale_learning_rate(toml::table& training, double factor) {
   toml::array* steps = training["learning_rate"].as_array();
   if (steps == nullptr) return;
@@ -73,6 +92,7 @@ void apply_epoch_scale(toml::table& root, const std::string& file) {
   training->erase("epoch_scale");
   const std::int64_t epochs = scale_epochs(*training, factor);
   scale_inherited_epochs(*training, factor, epochs);
+  scale_rungs(root, factor, epochs);
   scale_learning_rate(*training, factor);
   scale_pruning(root, factor, epochs);
 }

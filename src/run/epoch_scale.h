@@ -5,6 +5,8 @@
 //
 //   training.epochs          E       -> max(1, round(E·f))
 //   training.inherited_epochs N      -> min(max(1, round(N·f)), the scaled epochs)
+//   search.early_stopping.rungs r    -> max(1, round(r·f)); rungs that fall together, or on the
+//                                       last epoch or after, are dropped
 //   training.learning_rate   [e, lr] -> [round(e·f), lr]; a phase that rounds to no epoch at all
 //                                       gives way to the next one (epochs stay 0, then increasing)
 //   pruning.epochs           [s, t]  -> [round((s−1)·f) + 1, round(t·f)]: pruning over the same

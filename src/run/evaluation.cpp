@@ -38,7 +38,23 @@ Weights weights_of(const std::string& message, const Json& header) {
   return Weights::from_manifest(header.at("weights").get<std::string>(), std::move(values));
 }
 
+Json rungs_json(const std::vector<StopRung>& rungs) {
+  Json j = Json::array();
+  for (const StopRung& r : rungs) j.push_back({r.epoch, r.max_error});
+  return j;
+}
+
+std::vector<StopRung> rungs_of(const Json& j) {
+  std::vector<StopRung> rungs;
+  for (const Json& r : j) rungs.push_back({r.at(0).get<int>(), r.at(1).get<double>()});
+  return rungs;
+}
+
 }  // namespace
+
+std::string stop_rungs_text(const std::vector<StopRung>& rungs) { return rungs_json(rungs).dump(); }
+
+std::vector<StopRung> stop_rungs_from_text(const std::string& text) { return rungs_of(Json::parse(text)); }
 
 std::string encode(const EvaluationRequest& request) {
   const search::Candidate& c = request.candidate;
@@ -46,6 +62,7 @@ std::string encode(const EvaluationRequest& request) {
       {"id", c.id}, {"parent_id", c.parent_id}, {"architecture", arch::to_json(c.architecture)}, {"seed", c.seed}};
   if (c.sparsity) j["sparsity"] = *c.sparsity;
   if (c.morphism) j["morphism"] = arch::to_json_text(*c.morphism);
+  if (!request.stop_rungs.empty()) j["stop"] = rungs_json(request.stop_rungs);
   if (!request.inheritance) return j.dump();
   j["parent"] = arch::to_json(request.inheritance->parent);
   j["weights"] = request.inheritance->weights.manifest();
@@ -62,6 +79,7 @@ EvaluationRequest decode_request(const std::string& message) {
   c.seed = j.at("seed");
   if (j.contains("sparsity")) c.sparsity = j.at("sparsity").get<double>();
   if (j.contains("morphism")) c.morphism = arch::morphism_from_json_text(j.at("morphism").get<std::string>());
+  if (j.contains("stop")) r.stop_rungs = rungs_of(j.at("stop"));
   if (j.contains("parent") && c.morphism)
     r.inheritance =
         train::Inheritance{arch::architecture_from_json(j.at("parent")), weights_of(message, j), *c.morphism};
@@ -82,7 +100,8 @@ std::string encode(const EvaluationResult& r) {
          {"train_seconds", r.train_seconds},
          {"inherited_from", r.inherited_from},
          {"epochs_trained", r.epochs_trained},
-         {"inherited_fraction", r.inherited_fraction}};
+         {"inherited_fraction", r.inherited_fraction},
+         {"stopped_at_epoch", r.stopped_at_epoch}};
   if (!r.weights.empty()) j["weights"] = r.weights.manifest();
   return with_weights(j, r.weights);
 }
@@ -105,6 +124,7 @@ EvaluationResult decode_result(const std::string& message) {
   r.inherited_from = j.at("inherited_from");
   r.epochs_trained = j.at("epochs_trained");
   r.inherited_fraction = j.at("inherited_fraction");
+  r.stopped_at_epoch = j.at("stopped_at_epoch");
   r.weights = weights_of(message, j);
   return r;
 }

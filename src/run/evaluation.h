@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/stop_rung.h"
 #include "common/weights.h"
 #include "search/candidate.h"
 #include "train/inheritance.h"
@@ -17,6 +18,7 @@ namespace unas::run {
 struct EvaluationRequest {
   search::Candidate candidate;
   std::optional<train::Inheritance> inheritance;  // the parent's weights, when the child inherits
+  std::vector<StopRung> stop_rungs;               // early stopping, in the epochs of its schedule
 };
 
 struct ResourceCounts {
@@ -38,8 +40,13 @@ struct EvaluationResult {
   std::int64_t inherited_from = -1;  // the parent whose weights it started from
   int epochs_trained = 0;
   double inherited_fraction = 0.0;
-  Weights weights;  // final weights (none when it failed, or was too large to keep)
+  int stopped_at_epoch = 0;  // early stopping ended it (then ok is false)
+  Weights weights;           // final weights (none when it failed, stopped, or was too large to keep)
 };
+
+// Early-stopping thresholds as JSON text, [[epoch, max_error], ...] (the results file keeps them).
+std::string stop_rungs_text(const std::vector<StopRung>& rungs);
+std::vector<StopRung> stop_rungs_from_text(const std::string& text);
 
 std::string encode(const EvaluationRequest& request);
 EvaluationRequest decode_request(const std::string& message);

@@ -108,6 +108,33 @@ void read_dataset(TomlSection s, ExperimentConfig& c) {
   s.finish();
 }
 
+// The rungs of the inherited schedule: the same shares of training, in its epochs.
+std::vector<int> rungs_in(const std::vector<int>& rungs, int epochs, int in_epochs) {
+  std::vector<int> out;
+  for (int r : rungs) {
+    const auto e = static_cast<int>(train::scaled_epoch_count(r, static_cast<double>(in_epochs) / epochs));
+    if (e < in_epochs && (out.empty() || e > out.back())) out.push_back(e);
+  }
+  return out;
+}
+
+// Needs training.epochs and inherited_epochs (read before).
+void read_early_stopping(TomlSection s, ExperimentConfig& c) {
+  const int epochs = c.training.epochs;
+  // No rungs: none given, or none left at a small scale (epoch_scale drops rungs that fall on
+  // the last epoch).
+  const std::vector<std::int64_t> rungs = s.increasing_integers("rungs", 1, std::max(epochs - 1, 1)).value_or(std::vector<std::int64_t>{});
+  EarlyStopping e;
+  e.keep = s.number("keep", 0.01, 0.99).value_or(e.keep);
+  e.min_reports = static_cast<int>(s.integer("min_reports", 1, 1'000'000).value_or(e.min_reports));
+  s.finish();
+  if (rungs.empty()) return;
+  if (epochs < 2) s.fail("rungs", fmt::format("early stopping needs at least 2 epochs of training (training.epochs = {})", epochs));
+  for (std::int64_t r : rungs) e.rungs.push_back(static_cast<int>(r));
+  e.inherited_rungs = rungs_in(e.rungs, epochs, c.inherited_training.epochs);
+  c.early_stopping = e;
+}
+
 void read_search(TomlSection s, ExperimentConfig& c) {
   auto& x = c.search;
   x.algorithm = s.string("algorithm", {"aging_evolution", "random", "bayesian_optimisation"}).value_or("aging_evolution");
@@ -124,6 +151,7 @@ void read_search(TomlSection s, ExperimentConfig& c) {
     bo.threads = static_cast<int>(s.integer("threads", 1, 1024).value_or(std::min(available_cpus(), 8)));
   }
   c.inherit_weights = s.boolean("inherit_weights").value_or(false);
+  read_early_stopping(s.section("early_stopping"), c);
   const std::int64_t initial = bayes_opt ? 15 : x.population;  // BO: the authors' 15 starting points
   x.initial_population = s.integer("initial_population", 1, 1'000'000).value_or(std::min(initial, x.rounds));
   if (x.initial_population > x.rounds) s.fail("initial_population", fmt::format("{} is more than the {} rounds", x.initial_population, x.rounds));
@@ -157,6 +185,7 @@ void read_training(TomlSection s, ExperimentConfig& c) {
   t.memory_format = s.string("memory_format", {"auto", "channels_last", "nchw"}).value_or("auto");
   t.device = s.string("device").value_or("auto");
   c.max_macs = s.integer("max_macs", 0, INT64_MAX).value_or(0);
+  c.search.max_macs = c.max_macs;
   c.inherited_training.epochs =
       static_cast<int>(s.integer("inherited_epochs", 1, t.epochs).value_or(train::scaled_epoch_count(t.epochs, 0.5)));
   s.finish();
@@ -243,11 +272,11 @@ ExperimentConfig read_experiment(toml::table root, const std::string& origin, co
   c.scale = top.string("scale").value_or("");
   c.seed = static_cast<std::uint64_t>(top.integer("seed", 0, INT64_MAX).value_or(0));
   read_dataset(top.section("dataset"), c);
+  read_training(top.section("training"), c);
   read_search(top.section("search"), c);
   c.search.input = data::dataset_input(c.dataset);
   c.search.num_classes = data::dataset_classes(c.dataset);
   read_bounds(top.section("bounds"), c);
-  read_training(top.section("training"), c);
   read_pruning(top.section("pruning"), c);
   c.inherited_training = train::schedule_in_epochs(c.training, c.inherited_training.epochs);
   read_simulate(top.section("simulate"), c);

@@ -23,15 +23,19 @@
 //              random_share (of the pool drawn at random), threads (the master's, for
 //              network distances; default: the CPUs it may use, at most 8);
 //              inherit_weights (false): a child starts from its parent's trained weights
-//              (train/weight_inheritance.h) and trains training.inherited_epochs
+//              (train/weight_inheritance.h) and trains training.inherited_epochs;
+//   [search.early_stopping]  rungs (epochs, before the last; scaled by epoch_scale), keep (the
+//              share that goes on at a rung, 1/3), min_reports (8): successive halving, the
+//              same share of the inherited schedule for children that inherit
 //   [bounds]   error, peak_memory, model_size, macs (a missing or "none" bound drops that objective)
 //   [training] optimizer ("sgdw" | "adamw"), momentum, weight_decay,
 //              learning_rate = [[0, 0.01], [35, 0.005]], epochs, batch_size, dropout,
 //              threads, memory_format, device, epoch_scale (step 3; not kept),
 //              inherited_epochs (default half the epochs): the schedule of a child that
 //              inherits weights, the whole schedule scaled into these epochs,
-//              max_macs (0 = none): a candidate with more MACs (as proposed) is recorded as
-//              failed without training, a compute cap for small machines (the local scale)
+//              max_macs (0 = none): a compute cap for small machines (the local scale): the
+//              search never proposes a network with more MACs (it draws again), and the trainer
+//              records one it is sent anyway (from an older results file) as failed, untrained
 //   [pruning]  kind ("structured" | "unstructured"), sparsity = [min, max], epochs = [start, finish]
 //   [simulate] mean_seconds, distribution ("fixed" | "uniform" | "exponential"), failure_rate:
 //              trainers sleep instead of training (benchmarks, tests)
@@ -56,6 +60,14 @@ struct SimulatedTraining {
   double failure_rate = 0.0;
 };
 
+// [search.early_stopping]: asynchronous successive halving (search/successive_halving.h).
+struct EarlyStopping {
+  std::vector<int> rungs;            // epochs of the full schedule, 1-based, before its last
+  std::vector<int> inherited_rungs;  // the same share of the inherited schedule
+  double keep = 1.0 / 3.0;           // share of reports at a rung that goes on
+  int min_reports = 8;               // no decision at a rung with fewer reports
+};
+
 struct ExperimentConfig {
   std::string name;
   std::string scale;  // "" unless --scale
@@ -66,6 +78,7 @@ struct ExperimentConfig {
   train::TrainConfig training;
   bool inherit_weights = false;
   train::TrainConfig inherited_training;  // `training` scaled into inherited_epochs
+  std::optional<EarlyStopping> early_stopping;
   std::int64_t max_macs = 0;  // candidates over it are not trained (0: all are)
   std::optional<SimulatedTraining> simulate;
   std::filesystem::path results;

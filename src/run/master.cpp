@@ -18,6 +18,7 @@
 #include "common/version.h"
 #include "run/record_objectives.h"
 #include "run/signals.h"
+#include "run/stopping_thresholds.h"
 #include "store/results_file.h"
 
 namespace unas::run {
@@ -49,6 +50,7 @@ search::Candidate candidate_of(const store::ProposalRecord& p) {
   c.architecture = arch::parse_architectures(p.architecture).front();
   if (!std::isnan(p.sparsity)) c.sparsity = p.sparsity;
   c.seed = p.seed;
+  c.redraws = p.redraws;
   if (!p.morphism.empty()) c.morphism = arch::morphism_from_json_text(p.morphism);
   return c;
 }
@@ -56,16 +58,32 @@ search::Candidate candidate_of(const store::ProposalRecord& p) {
 std::string morphism_text(const search::Candidate& c) { return c.morphism ? arch::to_json_text(*c.morphism) : ""; }
 
 search::Evaluated evaluated_of(const search::Candidate& c, const store::CandidateRecord& r) {
-  return search::Evaluated{c, r.ok(), objectives_of(r)};
+  return search::Evaluated{c, r.ok(), objectives_of(r), r.stopped()};
 }
 
-store::CandidateRecord record_of(const search::Candidate& c, const EvaluationResult& r, double issued_at) {
+// What rank 0 keeps of a candidate while it trains.
+struct InFlight {
+  search::Candidate candidate;
+  double issued_at = 0.0;
+  std::vector<StopRung> stop_rungs;
+};
+
+std::string stop_reason(const EvaluationResult& r, const std::vector<StopRung>& rungs) {
+  for (const StopRung& s : rungs)
+    if (s.epoch == r.stopped_at_epoch)
+      return fmt::format("validation error {:.4f} after epoch {}, above {:.4f} (the best of the others there)", r.val_error,
+                         s.epoch, s.max_error);
+  return fmt::format("after epoch {}", r.stopped_at_epoch);
+}
+
+store::CandidateRecord record_of(const InFlight& f, const EvaluationResult& r) {
+  const search::Candidate& c = f.candidate;
   store::CandidateRecord rec;
   rec.id = c.id;
   rec.parent_id = c.parent_id;
   rec.rank = r.rank;
-  rec.outcome = r.ok ? "ok" : "failed";
-  rec.failure = r.failure;
+  rec.outcome = r.ok ? "ok" : r.stopped_at_epoch > 0 ? "stopped" : "failed";
+  rec.failure = r.stopped_at_epoch > 0 ? stop_reason(r, f.stop_rungs) : r.failure;
   rec.architecture = arch::to_json_text(c.architecture);
   rec.sparsity = c.sparsity.value_or(store::kNoSparsity);
   rec.seed = c.seed;
@@ -80,12 +98,13 @@ store::CandidateRecord record_of(const search::Candidate& c, const EvaluationRes
   rec.val_curve = nlohmann::json(r.val_curve).dump();
   rec.pruned_layers = r.pruned_layers;
   rec.train_seconds = r.train_seconds;
-  rec.issued_at = issued_at;
+  rec.issued_at = f.issued_at;
   rec.finished_at = unix_now();
   rec.morphism = morphism_text(c);
   rec.inherited_from = r.inherited_from;
   rec.epochs_trained = r.epochs_trained;
   rec.inherited_fraction = r.inherited_fraction;
+  rec.stopped_at_epoch = r.stopped_at_epoch;
   return rec;
 }
 
@@ -105,10 +124,12 @@ class Progress {
     const double eta = rate > 0 ? static_cast<double>(config_.search.rounds - done_) / rate : 0.0;
     std::string what = r.ok() ? fmt::format("error {:.4f}, PMU {} B, MS {} B, MACs {}", r.val_error, r.pmu_pruned,
                                             r.model_size_pruned, r.macs_pruned)
-                              : fmt::format("failed: {}", r.failure);
+                              : fmt::format("{}: {}", r.outcome, r.failure);
     if (r.inherited_from >= 0)
       what += fmt::format(" (from #{}'s weights, {:.0f} % inherited, {} epochs)", r.inherited_from, 100 * r.inherited_fraction,
                           r.epochs_trained);
+    if (e.candidate.redraws > 0)
+      what += fmt::format(" [{} network{} over max_macs drawn again]", e.candidate.redraws, e.candidate.redraws == 1 ? "" : "s");
     spdlog::info("#{} (rank {}) {} | {}/{} of the last {} within bounds | {}/{} done, {:.2f}/min, ETA {}", r.id, r.rank,
                  what, within, recent_.size(), recent_.size(), done_, config_.search.rounds, rate * 60, duration_text(eta));
   }
@@ -139,7 +160,7 @@ store::ResultsFile open_results(const ExperimentConfig& config, const MasterOpti
 // before inheritance), train from scratch on the full schedule.
 EvaluationRequest request_for(const search::Candidate& c, const ExperimentConfig& config,
                               const std::map<std::int64_t, search::Candidate>& proposed, const store::ResultsFile& file) {
-  EvaluationRequest request{c, std::nullopt};
+  EvaluationRequest request{c, std::nullopt, {}};
   if (!config.inherit_weights || c.parent_id < 0 || !c.morphism) return request;
   std::optional<Weights> weights = file.weights(c.parent_id);
   if (!weights) return request;
@@ -154,12 +175,19 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
   store::ResultsFile file = open_results(config, options, past);
   const auto algorithm = search::make_search_algorithm(config.search);
 
-  // Replay: finished candidates in completion order, then those still in flight.
+  // Replay: finished candidates in completion order, then those still in flight, which go out
+  // again with the early-stopping thresholds they were first sent.
+  StoppingThresholds thresholds(config.early_stopping);
   std::map<std::int64_t, search::Candidate> proposed;
-  for (const auto& p : past.proposals) proposed.emplace(p.id, candidate_of(p));
+  std::map<std::int64_t, std::vector<StopRung>> sent_rungs;
+  for (const auto& p : past.proposals) {
+    proposed.emplace(p.id, candidate_of(p));
+    sent_rungs.emplace(p.id, stop_rungs_from_text(p.stop_rungs));
+  }
   std::set<std::int64_t> finished;
   for (const auto& r : past.candidates) {
     algorithm->observe(evaluated_of(proposed.at(r.id), r));
+    thresholds.observe(r);
     finished.insert(r.id);
   }
   std::deque<search::Candidate> reissue;
@@ -178,33 +206,38 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
                  pool.slots() == 1 ? "" : "s", config.results.string());
 
   Progress progress(config, done);
-  std::map<std::int64_t, std::pair<search::Candidate, double>> in_flight;  // id -> candidate, issued at
+  std::map<std::int64_t, InFlight> in_flight;
   const auto collect = [&](const EvaluationResult& r) {
-    const auto [candidate, issued_at] = in_flight.at(r.id);
+    const InFlight f = in_flight.at(r.id);
     in_flight.erase(r.id);
-    const store::CandidateRecord record = record_of(candidate, r, issued_at);
+    const store::CandidateRecord record = record_of(f, r);
     if (!r.weights.empty()) file.append_weights(r.id, r.weights);  // before the row: see results_file.h
     file.append(record);
-    const search::Evaluated e = evaluated_of(candidate, record);
+    const search::Evaluated e = evaluated_of(f.candidate, record);
     algorithm->observe(e);
+    thresholds.observe(record);
     progress.finished(record, e);
     ++done;
   };
 
   while (done < config.search.rounds && !stop_requested()) {
     while (pool.busy() < pool.slots() && (!reissue.empty() || next_id < config.search.rounds)) {
-      search::Candidate c;
+      EvaluationRequest request;
       if (!reissue.empty()) {
-        c = reissue.front();
+        request = request_for(reissue.front(), config, proposed, file);
+        request.stop_rungs = sent_rungs.at(request.candidate.id);
         reissue.pop_front();
       } else {
-        c = algorithm->propose(next_id++);
-        file.append(store::ProposalRecord{c.id, c.parent_id, arch::to_json_text(c.architecture),
-                                          c.sparsity.value_or(store::kNoSparsity), c.seed, unix_now(), morphism_text(c)});
+        const search::Candidate c = algorithm->propose(next_id++);
         proposed.emplace(c.id, c);
+        request = request_for(c, config, proposed, file);
+        request.stop_rungs = thresholds.thresholds(request.inheritance.has_value());
+        file.append(store::ProposalRecord{c.id, c.parent_id, arch::to_json_text(c.architecture),
+                                          c.sparsity.value_or(store::kNoSparsity), c.seed, unix_now(), morphism_text(c),
+                                          c.redraws, stop_rungs_text(request.stop_rungs)});
       }
-      in_flight.emplace(c.id, std::make_pair(c, unix_now()));
-      pool.submit(request_for(c, config, proposed, file));
+      in_flight.emplace(request.candidate.id, InFlight{request.candidate, unix_now(), request.stop_rungs});
+      pool.submit(request);
     }
     if (auto r = pool.wait(std::chrono::milliseconds(200))) collect(*r);
   }
@@ -221,7 +254,10 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
     return kExitRequeue;
   }
   pool.shutdown();
-  spdlog::info("done: {} candidates in {}", done, config.results.string());
+  int redraws = 0;
+  for (const auto& [id, c] : proposed) redraws += c.redraws;
+  spdlog::info("done: {} candidates in {}{}", done, config.results.string(),
+               redraws ? fmt::format("; {} networks over max_macs were drawn again, costing no round", redraws) : "");
   return 0;
 }
 

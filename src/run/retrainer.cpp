@@ -205,7 +205,7 @@ int run_retrain(const ExperimentConfig& config, WorkerPool& pool, const RetrainO
   };
   while (done < jobs.size() && !stop_requested()) {
     while (pool.busy() < pool.slots() && next < jobs.size()) {
-      pool.submit(EvaluationRequest{jobs[next++].candidate, std::nullopt});
+      pool.submit(EvaluationRequest{jobs[next++].candidate, std::nullopt, {}});
       ++running;
     }
     if (auto r = pool.wait(std::chrono::milliseconds(200))) collect(*r);

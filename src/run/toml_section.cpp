@@ -97,6 +97,22 @@ std::optional<std::vector<double>> TomlSection::numbers(const char* key, std::si
   return out;
 }
 
+std::optional<std::vector<std::int64_t>> TomlSection::increasing_integers(const char* key, std::int64_t min, std::int64_t max) {
+  const toml::node* n = node(key);
+  if (n == nullptr) return std::nullopt;
+  const auto bad = [&] { fail(key, fmt::format("expected increasing integers in {}..{}, e.g. [{}, {}]", min, max, min, max)); };
+  const toml::array* a = n->as_array();
+  if (a == nullptr) bad();
+  std::vector<std::int64_t> out;
+  for (const toml::node& e : *a) {
+    if (!e.is_integer()) bad();
+    const std::int64_t v = *e.value<std::int64_t>();
+    if (v < min || v > max || (!out.empty() && v <= out.back())) bad();
+    out.push_back(v);
+  }
+  return out;
+}
+
 std::optional<std::vector<std::pair<std::int64_t, double>>> TomlSection::steps(const char* key) {
   const toml::node* n = node(key);
   if (n == nullptr) return std::nullopt;

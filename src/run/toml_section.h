@@ -22,6 +22,8 @@ class TomlSection {
   std::optional<std::string> string(const char* key, const std::vector<std::string>& allowed = {});
   std::optional<bool> boolean(const char* key);
   std::optional<std::vector<double>> numbers(const char* key, std::size_t count, double min, double max);
+  // An array of strictly increasing integers in min..max (possibly empty).
+  std::optional<std::vector<std::int64_t>> increasing_integers(const char* key, std::int64_t min, std::int64_t max);
   // [[epoch, value], ...]
   std::optional<std::vector<std::pair<std::int64_t, double>>> steps(const char* key);
   TomlSection section(const char* key);

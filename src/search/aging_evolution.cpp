@@ -4,9 +4,25 @@
 
 #include "arch/morphism.h"
 #include "arch/random_architecture.h"
+#include "resources/build_layer_graph.h"
+#include "resources/macs.h"
 #include "search/scalarisation.h"
 
 namespace unas::search {
+
+namespace {
+
+// The cap is on the network as proposed (before pruning), as the trainer applies it; its MACs
+// are exact and cheap, so a proposal that could not be trained costs no round.
+bool over_cap(const arch::Architecture& a, const SearchSettings& settings) {
+  return settings.max_macs > 0 &&
+         resources::macs(resources::build_layer_graph(a, settings.input, settings.num_classes)) > settings.max_macs;
+}
+
+constexpr int kRandomDraws = 10'000;  // a random network is under 1 M MACs about half the time
+constexpr int kChildDraws = 100;
+
+}  // namespace
 
 std::uint64_t training_seed(const SearchSettings& settings, std::int64_t id) {
   return derive_seed(settings.seed, static_cast<std::uint64_t>(id), "train");
@@ -16,6 +32,10 @@ Candidate random_candidate(const SearchSettings& settings, std::int64_t id, Rng&
   Candidate c;
   c.id = id;
   c.architecture = arch::random_architecture(rng);
+  while (over_cap(c.architecture, settings) && c.redraws < kRandomDraws) {
+    c.architecture = arch::random_architecture(rng);
+    ++c.redraws;
+  }
   if (settings.sparsity) c.sparsity = rng.uniform(settings.sparsity->min, settings.sparsity->max);
   c.seed = training_seed(settings, id);
   return c;
@@ -26,6 +46,14 @@ Candidate child_candidate(const Candidate& parent, const SearchSettings& setting
   child.id = id;
   child.parent_id = parent.id;
   arch::Child morphed = arch::random_child(parent.architecture, rng);
+  while (over_cap(morphed.architecture, settings)) {
+    if (++child.redraws == kChildDraws) {
+      Candidate random = random_candidate(settings, id, rng);
+      random.redraws += child.redraws;
+      return random;
+    }
+    morphed = arch::random_child(parent.architecture, rng);
+  }
   child.architecture = std::move(morphed.architecture);
   child.morphism = morphed.morphism;
   if (settings.sparsity) {

@@ -23,11 +23,13 @@ class AgingEvolution : public SearchAlgorithm {
   std::deque<Evaluated> population_;  // oldest first
 };
 
-// A random candidate of the search space (with a uniform sparsity when pruning).
+// A random candidate of the search space (with a uniform sparsity when pruning), drawn again
+// while it has more MACs than settings.max_macs.
 Candidate random_candidate(const SearchSettings& settings, std::int64_t id, Rng& rng);
 
 // A child of `parent` by one random morphism; with pruning it inherits the parent's sparsity
-// plus N(0, 0.05), clipped to the range.
+// plus N(0, 0.05), clipped to the range. A child over settings.max_macs is replaced by another
+// morphism; a parent with no child under the cap in 100 draws gives way to a random candidate.
 Candidate child_candidate(const Candidate& parent, const SearchSettings& settings, std::int64_t id, Rng& rng);
 
 }  // namespace unas::search

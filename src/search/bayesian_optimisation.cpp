@@ -90,7 +90,9 @@ const GaussianProcess& BayesianOptimisation::model() {
 void BayesianOptimisation::observe(const Evaluated& result) {
   const std::size_t point = register_point(result.candidate);
   pending_.erase(result.candidate.id);
-  if (!result.ok) return;  // stays registered, so it is never proposed again
+  // A failed one stays registered, so it is never proposed again; a stopped one's error where
+  // it stopped still tells the model that its region is poor.
+  if (!result.ok && !result.stopped) return;
   observed_.push_back(point);
   results_.push_back(result);
   model_.reset();
@@ -120,7 +122,8 @@ Candidate BayesianOptimisation::choose(std::int64_t id, Rng& rng) {
   resources_only.error.reset();
 
   std::vector<const Evaluated*> parents;
-  for (const auto& r : results_) parents.push_back(&r);
+  for (const auto& r : results_)
+    if (r.ok) parents.push_back(&r);
   const auto by_goal = [&](const Evaluated* a, const Evaluated* b) {
     return scalarisation.goal(a->objectives, bounds) < scalarisation.goal(b->objectives, bounds);
   };

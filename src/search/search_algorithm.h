@@ -44,6 +44,8 @@ struct SearchSettings {
   // The task, for algorithms that compute resources of candidates before proposing them.
   resources::TensorShape input{28, 28, 1};
   int num_classes = 10;
+  // Networks with more MACs are never proposed (0: no cap): they would not be trained.
+  std::int64_t max_macs = 0;
   BayesOptSettings bayes_opt;
 };
 

@@ -32,6 +32,8 @@ struct ProposalRecord {
   std::uint64_t seed = 0;
   double issued_at = 0.0;    // Unix seconds
   std::string morphism;      // JSON (arch/morphism_json.h); "" for a random candidate
+  std::int32_t redraws = 0;  // networks over max_macs drawn again before this one
+  std::string stop_rungs = "[]";  // JSON [[epoch, max_error], ...]: the early-stopping thresholds it was sent
 };
 
 // A finished candidate.
@@ -39,7 +41,7 @@ struct CandidateRecord {
   std::int64_t id = 0;
   std::int64_t parent_id = -1;
   std::int32_t rank = 0;       // the MPI rank that trained it
-  std::string outcome = "ok";  // "ok" or "failed"
+  std::string outcome = "ok";  // "ok", "failed", or "stopped" (early stopping ended its training)
   std::string failure;         // the reason, when failed
   std::string architecture;    // µNAS JSON
   double sparsity = kNoSparsity;
@@ -56,8 +58,10 @@ struct CandidateRecord {
   std::int64_t inherited_from = -1;    // the parent whose trained weights it started from
   std::int32_t epochs_trained = 0;
   double inherited_fraction = 0.0;     // of its parameters, taken from that parent
+  std::int32_t stopped_at_epoch = 0;   // early stopping ended its training after this epoch
 
   bool ok() const { return outcome == "ok"; }
+  bool stopped() const { return outcome == "stopped"; }
 };
 
 // One model of a search's front retrained from scratch on the full schedule (`unas retrain`).

@@ -24,6 +24,7 @@ constexpr std::size_t kCurveBytes = 4096;
 constexpr std::size_t kPrunedBytes = 4096;
 constexpr std::size_t kOutcomeBytes = 8;
 constexpr std::size_t kMorphismBytes = 128;
+constexpr std::size_t kStopRungsBytes = 512;
 constexpr std::size_t kManifestBytes = 16384;
 constexpr hsize_t kChunkRows = 16;
 constexpr hsize_t kChunkFloats = 65536;  // 256 KB
@@ -35,6 +36,8 @@ struct ProposalRow {
   std::uint64_t seed;
   double issued_at;
   char morphism[kMorphismBytes];
+  std::int32_t redraws;
+  char stop_rungs[kStopRungsBytes];
 };
 
 struct CandidateRow {
@@ -54,6 +57,7 @@ struct CandidateRow {
   std::int64_t inherited_from;
   std::int32_t epochs_trained;
   double inherited_fraction;
+  std::int32_t stopped_at_epoch;
 };
 
 struct WeightIndexRow {
@@ -75,7 +79,8 @@ struct RetrainedRow {
 
 Hid proposal_row_type() {
   Hid t(H5Tcreate(H5T_COMPOUND, sizeof(ProposalRow)), H5Tclose);
-  const Hid arch = hdf5::string_type(kArchitectureBytes), morphism = hdf5::string_type(kMorphismBytes);
+  const Hid arch = hdf5::string_type(kArchitectureBytes), morphism = hdf5::string_type(kMorphismBytes),
+            stop_rungs = hdf5::string_type(kStopRungsBytes);
   UNAS_FIELD(t.get(), ProposalRow, id, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), ProposalRow, parent_id, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), ProposalRow, architecture, arch.get());
@@ -83,6 +88,8 @@ Hid proposal_row_type() {
   UNAS_FIELD(t.get(), ProposalRow, seed, H5T_NATIVE_UINT64);
   UNAS_FIELD(t.get(), ProposalRow, issued_at, H5T_NATIVE_DOUBLE);
   UNAS_FIELD(t.get(), ProposalRow, morphism, morphism.get());
+  UNAS_FIELD(t.get(), ProposalRow, redraws, H5T_NATIVE_INT32);
+  UNAS_FIELD(t.get(), ProposalRow, stop_rungs, stop_rungs.get());
   return t;
 }
 
@@ -116,6 +123,7 @@ Hid candidate_row_type() {
   UNAS_FIELD(t.get(), CandidateRow, inherited_from, H5T_NATIVE_INT64);
   UNAS_FIELD(t.get(), CandidateRow, epochs_trained, H5T_NATIVE_INT32);
   UNAS_FIELD(t.get(), CandidateRow, inherited_fraction, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), CandidateRow, stopped_at_epoch, H5T_NATIVE_INT32);
   return t;
 }
 
@@ -331,6 +339,8 @@ void ResultsFile::append(const ProposalRecord& r) {
   row.seed = r.seed;
   row.issued_at = r.issued_at;
   put(row.morphism, r.morphism, "morphism");
+  row.redraws = r.redraws;
+  put(row.stop_rungs, r.stop_rungs, "stop_rungs");
   hdf5::append(handles_->proposals.get(), handles_->proposal_type.get(), &row, 1, path_);
 }
 
@@ -362,6 +372,7 @@ void ResultsFile::append(const CandidateRecord& r) {
   row->inherited_from = r.inherited_from;
   row->epochs_trained = r.epochs_trained;
   row->inherited_fraction = r.inherited_fraction;
+  row->stopped_at_epoch = r.stopped_at_epoch;
   hdf5::append(handles_->candidates.get(), handles_->candidate_type.get(), row.get(), 1, path_);
 }
 
@@ -430,7 +441,7 @@ ResultsContents ResultsFile::read(const fs::path& path) {
 
   for (const ProposalRow& row : hdf5::read_rows<ProposalRow>(file.get(), "proposals", proposal_row_type().get(), path))
     out.proposals.push_back(ProposalRecord{row.id, row.parent_id, get(row.architecture), row.sparsity, row.seed,
-                                           row.issued_at, get(row.morphism)});
+                                           row.issued_at, get(row.morphism), row.redraws, get(row.stop_rungs)});
   for (const CandidateRow& row :
        hdf5::read_rows<CandidateRow>(file.get(), "candidates", candidate_row_type().get(), path)) {
     CandidateRecord r;
@@ -459,6 +470,7 @@ ResultsContents ResultsFile::read(const fs::path& path) {
     r.inherited_from = row.inherited_from;
     r.epochs_trained = row.epochs_trained;
     r.inherited_fraction = row.inherited_fraction;
+    r.stopped_at_epoch = row.stopped_at_epoch;
     out.candidates.push_back(std::move(r));
   }
   for (const RetrainedRow& row :

@@ -2,12 +2,13 @@
 // One HDF5 file per experiment, the single source of truth of a run, readable by h5py alone:
 //   /               attributes: schema_version, experiment_name, experiment_toml, config_digest,
 //                   unas_version, hostname, started_at, seed, rounds, mpi_size
-//   /proposals      rows: id, parent_id, architecture, sparsity, seed, issued_at, morphism
+//   /proposals      rows: id, parent_id, architecture, sparsity, seed, issued_at, morphism, redraws,
+//                   stop_rungs
 //   /candidates     rows: id, parent_id, rank, outcome, failure, architecture, sparsity, seed,
 //                   val_error, test_error, pmu, model_size, macs, pmu_pruned,
 //                   model_size_pruned, macs_pruned, val_curve, pruned_layers, train_seconds,
 //                   issued_at, finished_at, morphism, inherited_from, epochs_trained,
-//                   inherited_fraction
+//                   inherited_fraction, stopped_at_epoch
 //   /weights        float32, every stored candidate's tensors end to end
 //   /weight_index   rows: id, offset, count, tensors (JSON [[name, shape], ...]): a candidate's
 //                   weights are /weights[offset:offset+count], split in that order

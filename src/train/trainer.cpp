@@ -124,6 +124,11 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
     if (config.on_epoch)
       config.on_epoch(EpochReport{epoch + 1, config.epochs, val_error, pruner ? pruner->sparsity() : 0.0,
                                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()});
+    if (stopping_epoch(config.stop_rungs, result.val_curve) == epoch + 1) {
+      result.stopped_at_epoch = epoch + 1;
+      best = val_error;  // its error where it stopped, whether pruning has ended or not
+      break;
+    }
   }
   result.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   result.samples_per_second = result.train_seconds > 0 ? static_cast<double>(samples) / result.train_seconds : 0.0;
@@ -133,7 +138,7 @@ TrainResult train(const arch::Architecture& arch, const data::Dataset& data, con
     result.final_sparsity = pruner->sparsity();
     result.pruned = pruner->pruned_layers();
   }
-  result.weights = export_weights(*model);
+  if (result.stopped_at_epoch == 0) result.weights = export_weights(*model);  // a stopped one is never a parent
   return result;
 }
 

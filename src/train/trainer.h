@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "arch/architecture.h"
+#include "common/stop_rung.h"
 #include "data/dataset.h"
 #include "resources/build_layer_graph.h"
 #include "train/dpf_pruner.h"
@@ -40,6 +41,8 @@ struct TrainConfig {
   // for all but the tiny one (< 1 M MACs), where NCHW won by ~1.3x; "auto" follows that.
   std::string memory_format = "auto";
   std::function<void(const EpochReport&)> on_epoch;  // optional
+  // Early stopping: after a rung's epoch, a validation error above its threshold ends training.
+  std::vector<StopRung> stop_rungs;
 };
 
 struct TrainResult {
@@ -50,7 +53,8 @@ struct TrainResult {
   double samples_per_second = 0.0;
   double final_sparsity = 0.0;
   resources::PrunedLayers pruned;  // empty without pruning
-  Weights weights;                 // the final weights (masked where pruning removed them)
+  int stopped_at_epoch = 0;        // early stopping ended training after this epoch (0: it did not)
+  Weights weights;                 // the final weights (masked where pruning removed them); none when stopped
   std::optional<InheritanceReport> inheritance;  // what the child took from its parent
 };
 

@@ -45,7 +45,7 @@ TEST(EvaluationMessages, RequestCarriesTheParentsWeightsBitForBit) {
   EXPECT_EQ(message.size() - std::strlen(message.c_str()) - 1,
             request.inheritance->weights.values.size() * sizeof(float));
 
-  const EvaluationRequest plain = decode_request(encode(EvaluationRequest{request.candidate, std::nullopt}));
+  const EvaluationRequest plain = decode_request(encode(EvaluationRequest{request.candidate, std::nullopt, {}}));
   EXPECT_FALSE(plain.inheritance);
   EXPECT_TRUE(plain.candidate.morphism);
 }

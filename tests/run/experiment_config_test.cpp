@@ -210,6 +210,32 @@ TEST_F(ExperimentConfigTest, InheritedScheduleIsTheWholeScheduleInFewerEpochs) {
             "--set search.inherit_weights: search.inherit_weights: expected true or false, got 3");
 }
 
+TEST_F(ExperimentConfigTest, EarlyStoppingRungsFollowTheScheduleAndItsScale) {
+  const fs::path f = write("base.toml", std::string(kBase) + "[search.early_stopping]\nrungs = [3, 9, 27]\nkeep = 0.25\n");
+  const ExperimentConfig c = load_experiment(f, {"training.inherited_epochs=20"});
+  ASSERT_TRUE(c.early_stopping);
+  EXPECT_EQ(c.early_stopping->rungs, (std::vector<int>{3, 9, 27}));
+  EXPECT_EQ(c.early_stopping->inherited_rungs, (std::vector<int>{1, 3, 9}));  // a third of 60: 3·1/3, 9/3, 27/3
+  EXPECT_EQ(c.early_stopping->keep, 0.25);
+  EXPECT_EQ(c.early_stopping->min_reports, 8);
+  EXPECT_FALSE(load_experiment(write("plain.toml", kBase)).early_stopping);
+  // At 0.2: 60 -> 12 epochs, rungs 3 -> 1 (0.6 rounds up to the first epoch), 9 -> 2, 27 -> 5.
+  EXPECT_EQ(load_experiment(f, {"training.epoch_scale=0.2"}).early_stopping->rungs, (std::vector<int>{1, 2, 5}));
+  // At 0.05 (3 epochs) 27 -> 1 and 9 -> 0 fall together at epoch 1; at 1 epoch none is left.
+  EXPECT_EQ(load_experiment(f, {"training.epoch_scale=0.05"}).early_stopping->rungs, (std::vector<int>{1}));
+  EXPECT_FALSE(load_experiment(f, {"training.epoch_scale=0.01"}).early_stopping);
+  EXPECT_NE(load_experiment(f).digest, load_experiment(write("plain.toml", kBase)).digest);
+  const std::string file = (dir_ / "bad.toml").string();
+  EXPECT_EQ(error_of(write("bad.toml", std::string(kBase) + "[search.early_stopping]\nrungs = [9, 3]\n")),
+            file + ":28: search.early_stopping.rungs: expected increasing integers in 1..59, e.g. [1, 59]");
+  EXPECT_EQ(error_of(write("bad.toml", std::string(kBase) + "[search.early_stopping]\nrungs = [60]\n")),
+            file + ":28: search.early_stopping.rungs: expected increasing integers in 1..59, e.g. [1, 59]");
+  EXPECT_EQ(error_of(write("bad.toml", std::string(kBase) + "[search.early_stopping]\nrungs = [3]\nkeep = 1.5\n")),
+            file + ":29: search.early_stopping.keep: 1.5 is outside 0.01..0.99");
+  EXPECT_EQ(error_of(write("bad.toml", std::string(kBase) + "[search.early_stopping]\nrung = [3]\n")),
+            file + ":28: search.early_stopping.rung: unknown key");
+}
+
 TEST_F(ExperimentConfigTest, StoredExperimentReadsBackAsTheSame) {
   const fs::path overlay = write("small.toml", "[training]\nepoch_scale = 0.5\n");
   const ExperimentConfig c =

@@ -126,7 +126,7 @@ TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
   {
     ResultsFile file = ResultsFile::create(path, info());
     for (std::int64_t id = 0; id < 10; ++id) {
-      file.append(ProposalRecord{id, id - 1, "{}", 0.5, 7, 1.0 * static_cast<double>(id), R"({"kind":"flip_relu"})"});
+      file.append(ProposalRecord{id, id - 1, "{}", 0.5, 7, 1.0 * static_cast<double>(id), R"({"kind":"flip_relu"})", 3});
       file.append(candidate(id));
     }
   }
@@ -139,6 +139,7 @@ TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
   ASSERT_EQ(c.proposals.size(), 10U);
   EXPECT_EQ(c.proposals[9].issued_at, 9.0);
   EXPECT_EQ(c.proposals[9].morphism, R"({"kind":"flip_relu"})");
+  EXPECT_EQ(c.proposals[9].redraws, 3);
   ASSERT_EQ(c.candidates.size(), 10U);
   for (std::int64_t id = 0; id < 10; ++id) expect_same(c.candidates[static_cast<std::size_t>(id)], candidate(id));
   EXPECT_FALSE(fs::exists(path.string() + ".creating"));
@@ -234,7 +235,7 @@ TEST_F(ResultsFileTest, SigkillAtAnyMomentLosesNoFlushedRow) {
       close(fds[0]);
       ResultsFile file = ResultsFile::reopen(path);
       for (std::int64_t id = next;; ++id) {
-        file.append(ProposalRecord{id, -1, "{}", kNoSparsity, 1, 0.0, ""});
+        file.append(ProposalRecord{id, -1, "{}", kNoSparsity, 1, 0.0, "", 0});
         file.append_weights(id, weights(id));
         file.append(candidate(id));
         file.append(retrained(id, 0));

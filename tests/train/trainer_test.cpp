@@ -162,6 +162,24 @@ TEST(Trainer, WeightsAreTheTrainedModelAndAChildStartsFromThem) {
   EXPECT_FALSE(scratch.inheritance);
 }
 
+// Early stopping ends training after a rung whose threshold the validation error exceeds; a
+// threshold it meets lets it go on.
+TEST(Trainer, EarlyStoppingEndsTrainingAtAFailedRung) {
+  TrainConfig c = quick_config();
+  c.stop_rungs = {{1, 1.0}, {2, 0.0}};  // nobody fails the first; everybody fails the second
+  const TrainResult r = train_candidate(small_cnn(), fashion_subset(), c, 42);
+  EXPECT_EQ(r.stopped_at_epoch, 2);
+  ASSERT_EQ(r.val_curve.size(), 2U);
+  EXPECT_EQ(r.val_error, r.val_curve.back());
+  EXPECT_TRUE(r.weights.empty());  // never a parent: nothing to keep
+  c.stop_rungs = {{2, 1.0}};
+  const TrainResult passed = train_candidate(small_cnn(), fashion_subset(), c, 42);
+  EXPECT_EQ(passed.stopped_at_epoch, 0);
+  EXPECT_EQ(passed.val_curve.size(), 3U);
+  EXPECT_EQ(passed.val_curve[1], r.val_curve[1]);  // the same training up to the rung
+  EXPECT_FALSE(passed.weights.empty());
+}
+
 TEST(Trainer, DivergenceIsATypedFailure) {
   TrainConfig config = quick_config();
   config.optimizer.schedule = {{0, 1e12}};
