@@ -30,10 +30,6 @@ TASKS = {  # (data set kind, binary) -> the paper's name of the task
     ("speech_commands", False): "Speech Commands",
 }
 
-# Candidate outcomes: "stopped" is early stopping's (successive halving's) decision, not an error;
-# neither a failed nor a stopped candidate ever becomes a parent or a found model.
-OUTCOMES = ["ok", "failed", "stopped"]
-
 # The columns of Experiment.proposal_rows (the architecture stays in /proposals: candidates has it).
 PROPOSAL_COLUMNS = ["id", "parent_id", "issued_at", "redraws", "stop_rungs"]
 
@@ -120,6 +116,8 @@ class Experiment:
         return self.candidates[self.candidates["outcome"] == "ok"]
 
     def count(self, outcome: str) -> int:
+        """Candidates that ended "ok", "failed", or "stopped" (early stopping's decision, not an
+        error); only ok ones become parents, fronts and found models."""
         return int((self.candidates["outcome"] == outcome).sum())
 
     @property
