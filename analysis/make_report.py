@@ -3,7 +3,8 @@
 
 usage: analysis/make_report.py results/*.h5 [--out results/report/]
 
-Writes candidates.csv (every candidate of every experiment, with its weight-inheritance columns),
+Writes candidates.csv (every candidate of every experiment, with its weight-inheritance and
+early-stopping columns: stopped_at_epoch, redraws, stop_rungs),
 retrained.csv (every `unas retrain` row), fronts.csv (each experiment's
 fronts of error vs model size, PMU and MACs over the models within its bounds), table2/table4
 (.md and .tex),
@@ -41,21 +42,37 @@ def epoch_counts(epochs: pd.Series) -> str:
 
 
 def inheritance_section(experiments) -> list[str]:
-    """Per experiment, how much of the search started from a parent's weights and how much of the
-    front `unas retrain` has retrained: what to keep in mind before comparing search-time errors."""
+    """Per experiment, how much of the search started from a parent's weights, where early
+    stopping cut candidates short, and how much of the front `unas retrain` has retrained: what
+    to keep in mind before comparing search-time errors."""
     lines = ["## Weight inheritance and retraining", "",
-             "Search-time errors of candidates that inherited weights come from a shortened schedule; "
+             "Search-time errors of candidates that inherited weights come from a shortened schedule; those of "
+             "candidates stopped early are where their training stopped (never a found model or on a front); "
              "retrained rows are front models trained again from scratch on the full schedule (`unas retrain`).", "",
              "| experiment | schema | inherited weights | mean inherited fraction | epochs trained: candidates "
-             "| retrained rows | retrained ok | retrained models |", "|---|---|---|---|---|---|---|---|"]
+             "| early-stopping rungs | stopped at epoch: candidates | retrained rows | retrained ok | retrained models |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for e in experiments:
         c, r = e.candidates, e.retrained
         inherited = c[c["inherited_from"] >= 0]
         fraction = f"{inherited['inherited_fraction'].mean():.3f}" if len(inherited) else "–"
+        rungs = ", ".join(str(k) for k in e.early_stopping_rungs) or "–"
+        stopped = epoch_counts(c.loc[c["outcome"] == "stopped", "stopped_at_epoch"])
         lines.append(f"| {e.label} | {e.schema_version} | {len(inherited)} of {len(c)} | {fraction} "
-                     f"| {epoch_counts(c['epochs_trained'])} | {len(r)} | {int((r['outcome'] == 'ok').sum())} "
-                     f"| {r['id'].nunique()} |")
+                     f"| {epoch_counts(c['epochs_trained'])} | {rungs} | {stopped} | {len(r)} "
+                     f"| {int((r['outcome'] == 'ok').sum())} | {r['id'].nunique()} |")
     return lines + [""]
+
+
+def summary_section(experiments) -> list[str]:
+    """One row per experiment: how its candidates ended (ok, failed, stopped early: every one
+    took a round) and how many networks over max_macs the search drew again (they took none)."""
+    lines = ["| experiment | scale | task | variant | finished | ok | failed | stopped | of rounds | redraws |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for e in experiments:
+        lines.append(f"| {e.label} | {e.scale or 'full'} | {e.task} | {variant(e)} | {len(e.candidates)} | {e.count('ok')} "
+                     f"| {e.count('failed')} | {e.count('stopped')} | {e.rounds} | {e.redraws} |")
+    return lines
 
 
 def main(argv=None) -> int:
@@ -92,12 +109,7 @@ def main(argv=None) -> int:
                                resource: int(r[resource])})
     pd.DataFrame(fronts).to_csv(out / "fronts.csv", index=False)
 
-    report = ["# unas report", "", "| experiment | scale | task | variant | finished | ok | failed | of rounds |",
-              "|---|---|---|---|---|---|---|---|"]
-    for e in experiments:
-        ok = len(e.ok)
-        report.append(f"| {e.label} | {e.scale or 'full'} | {e.task} | {variant(e)} | {len(e.candidates)} | {ok} "
-                      f"| {len(e.candidates) - ok} | {e.rounds} |")
+    report = ["# unas report", ""] + summary_section(experiments)
     missing = [f"unreadable: {u}" for u in unreadable]
 
     t2, missing2 = tables.table2(experiments)

@@ -35,3 +35,26 @@ def hypervolume(points: np.ndarray, reference: np.ndarray) -> float:
         if upper > points[i, -1]:
             volume += (upper - points[i, -1]) * hypervolume(points[: i + 1, :-1], reference[:-1])
     return volume
+
+
+def hypervolume_steps(points: np.ndarray, counts: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The hypervolume after each row of `points` (in the order given) of the rows so far where
+    `counts` is true, every objective divided by its `scale` (the bounds) and the reference point
+    1 everywhere, so only points within every bound add volume. A search's front changes only
+    when a new point lands within the bounds undominated, so the volume is computed again only
+    then: a run of thousands of candidates costs a few dozen front volumes."""
+    counts = np.asarray(counts, dtype=bool)
+    scale = np.asarray(scale, dtype=float)
+    out = np.zeros(len(counts))
+    if len(scale) == 0:  # nothing bounded: no volume to measure
+        return out
+    points = np.asarray(points, dtype=float).reshape(len(counts), len(scale)) / scale
+    reference = np.ones(len(scale))
+    front = np.empty((0, len(reference)))
+    volume = 0.0
+    for i, p in enumerate(points):
+        if counts[i] and np.all(p < reference) and not np.any(np.all(front <= p, axis=1)):
+            front = np.vstack([front[~np.all(p <= front, axis=1)], p])
+            volume = hypervolume(front, reference)
+        out[i] = volume
+    return out

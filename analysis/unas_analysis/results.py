@@ -2,7 +2,9 @@
 
 Schema version 1 and 2 files read alike: version 2 adds the weight-inheritance columns of
 /candidates (defaults are filled in for version 1, so code downstream never asks which version it
-has) and /retrained, the front's models retrained from scratch by `unas retrain`."""
+has) and /retrained, the front's models retrained from scratch by `unas retrain`. Later version 2
+files add early stopping: the outcome "stopped" and `stopped_at_epoch` in /candidates, `redraws`
+and `stop_rungs` in /proposals; files written before them read with their defaults (0, 0, "[]")."""
 from __future__ import annotations
 
 import json
@@ -28,6 +30,9 @@ TASKS = {  # (data set kind, binary) -> the paper's name of the task
     ("speech_commands", False): "Speech Commands",
 }
 
+# The columns of Experiment.proposal_rows (the architecture stays in /proposals: candidates has it).
+PROPOSAL_COLUMNS = ["id", "parent_id", "issued_at", "redraws", "stop_rungs"]
+
 # The columns of Experiment.retrained, in file order; val_error is called "error" as in candidates.
 RETRAINED_COLUMNS = ["id", "seed_index", "seed", "rank", "outcome", "failure", "error", "test_error",
                      "pmu", "model_size", "macs", "train_seconds", "finished_at"]
@@ -40,12 +45,14 @@ class Experiment:
     config: dict            # the resolved experiment TOML
     candidates: pd.DataFrame
     rounds: int
-    proposals: int
+    proposals: int          # rows of /proposals
     mpi_size: int
     unas_version: str
     schema_version: int = 1
     # `unas retrain` rows (RETRAINED_COLUMNS), every row as written; empty for version 1 files
     retrained: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RETRAINED_COLUMNS))
+    # /proposals rows (PROPOSAL_COLUMNS), redraws 0 and stop_rungs "[]" where the file predates them
+    proposal_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROPOSAL_COLUMNS))
 
     @property
     def scale(self) -> str | None:
@@ -81,8 +88,42 @@ class Experiment:
         return self.config.get("pruning", {}).get("kind")
 
     @property
+    def inherit_weights(self) -> bool:
+        return bool(self.config.get("search", {}).get("inherit_weights", False))
+
+    @property
+    def early_stopping_rungs(self) -> list[int]:
+        """The rungs of `[search.early_stopping]` as resolved (a scale may have dropped them all:
+        then nothing was stopped early and the run is no early-stopping run)."""
+        return list(self.config.get("search", {}).get("early_stopping", {}).get("rungs", []))
+
+    @property
+    def max_macs(self) -> int:
+        return int(self.config.get("training", {}).get("max_macs", 0))
+
+    @property
+    def effective_bounds(self) -> dict:
+        """The bounds as the search could meet them: a MACs bound is also capped by `[training]
+        max_macs`, since nothing over that is ever trained (a local scale cuts MNIST's 30 M to 2 M).
+        An unbounded objective stays unbounded: the cap does not make it one."""
+        b = dict(self.bounds)
+        if b["macs"] is not None and self.max_macs > 0:
+            b["macs"] = min(b["macs"], self.max_macs)
+        return b
+
+    @property
     def ok(self) -> pd.DataFrame:
         return self.candidates[self.candidates["outcome"] == "ok"]
+
+    def count(self, outcome: str) -> int:
+        """Candidates that ended "ok", "failed", or "stopped" (early stopping's decision, not an
+        error); only ok ones become parents, fronts and found models."""
+        return int((self.candidates["outcome"] == outcome).sum())
+
+    @property
+    def redraws(self) -> int:
+        """Networks over max_macs the search drew again (they cost no round)."""
+        return int(self.proposal_rows["redraws"].sum())
 
     def within_bounds(self, frame: pd.DataFrame | None = None) -> pd.Series:
         frame = self.ok if frame is None else frame
@@ -116,6 +157,29 @@ def _inheritance(rows: np.ndarray, curves: list[str]) -> dict:
     }
 
 
+def _early_stopping(rows: np.ndarray) -> dict:
+    """`stopped_at_epoch` (0: not stopped), or 0 for every row of a file written before early
+    stopping, when no candidate could have been stopped."""
+    n = len(rows)
+    return {"stopped_at_epoch": rows["stopped_at_epoch"] if "stopped_at_epoch" in rows.dtype.names
+            else np.zeros(n, dtype=np.int32)}
+
+
+def _proposals(f: h5py.File) -> pd.DataFrame:
+    """The /proposals rows without their architectures (candidates carry those), with `redraws`
+    0 and `stop_rungs` "[]" for files written before early stopping and the MACs cap's redraws."""
+    table = f["proposals"]
+    names = table.dtype.names
+    wanted = [c for c in PROPOSAL_COLUMNS if c in names]
+    rows = table.fields(wanted)[:] if len(table) else np.zeros(0, dtype=table.dtype)
+    n = len(rows)
+    return pd.DataFrame({
+        "id": rows["id"], "parent_id": rows["parent_id"], "issued_at": rows["issued_at"],
+        "redraws": rows["redraws"] if "redraws" in names else np.zeros(n, dtype=np.int32),
+        "stop_rungs": [t or "[]" for t in _text(rows["stop_rungs"])] if "stop_rungs" in names else ["[]"] * n,
+    }, columns=PROPOSAL_COLUMNS)
+
+
 def _retrained(f: h5py.File) -> pd.DataFrame:
     """The /retrained rows; a version 1 file, or one `unas retrain` never touched, has none."""
     if "retrained" not in f:
@@ -135,7 +199,7 @@ def load(path: str | Path) -> Experiment:
     with h5py.File(path, "r", swmr=True) as f:
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         rows = f["candidates"][:]
-        proposals = len(f["proposals"])
+        proposals = _proposals(f)
         retrained = _retrained(f)
     curves = _text(rows["val_curve"])
     frame = pd.DataFrame({
@@ -147,13 +211,32 @@ def load(path: str | Path) -> Experiment:
         "pmu_dense": rows["pmu"], "model_size_dense": rows["model_size"], "macs_dense": rows["macs"],
         "val_curve": curves, "train_seconds": rows["train_seconds"],
         "issued_at": rows["issued_at"], "finished_at": rows["finished_at"],
-        **_inheritance(rows, curves),
+        **_inheritance(rows, curves), **_early_stopping(rows),
     })
+    # what its proposal says: networks drawn again before it, the early-stopping thresholds it was sent
+    by_id = proposals.drop_duplicates("id", keep="last").set_index("id")
+    frame["redraws"] = frame["id"].map(by_id["redraws"]).fillna(0).astype(np.int32)
+    frame["stop_rungs"] = frame["id"].map(by_id["stop_rungs"]).fillna("[]")
     frame["round"] = np.arange(len(frame))  # completion order
     return Experiment(path=path, name=str(attrs["experiment_name"]), config=tomllib.loads(attrs["experiment_toml"]),
-                      candidates=frame, rounds=int(attrs["rounds"]), proposals=proposals,
+                      candidates=frame, rounds=int(attrs["rounds"]), proposals=len(proposals),
                       mpi_size=int(attrs["mpi_size"]), unas_version=str(attrs["unas_version"]),
-                      schema_version=int(attrs.get("schema_version", 1)), retrained=retrained)
+                      schema_version=int(attrs.get("schema_version", 1)), retrained=retrained,
+                      proposal_rows=proposals)
+
+
+def _last_per_seed(e: Experiment) -> pd.DataFrame:
+    """The /retrained rows with a seed retrained twice (a retrain resumed or repeated) counted
+    once, by its last row, so repeating `unas retrain` never inflates the number of seeds."""
+    return e.retrained.drop_duplicates(["id", "seed_index"], keep="last")
+
+
+def retrained_error(e: Experiment) -> pd.Series:
+    """Per retrained id, the mean validation error over its ok seeds (ids whose seeds all failed
+    are left out): what a search-time error becomes after training from scratch."""
+    rows = _last_per_seed(e)
+    rows = rows[rows["outcome"] == "ok"]
+    return rows["error"].astype(float).groupby(rows["id"]).mean()
 
 
 def retrained_accuracy(e: Experiment) -> pd.DataFrame:
@@ -162,7 +245,7 @@ def retrained_accuracy(e: Experiment) -> pd.DataFrame:
     the ok seeds. A seed retrained twice (a retrain run resumed or repeated) counts once, by its
     last row, so repeating `unas retrain` never inflates the number of seeds."""
     columns = ["seeds", "ok", "mean", "std"]
-    rows = e.retrained.drop_duplicates(["id", "seed_index"], keep="last")
+    rows = _last_per_seed(e)
     if rows.empty:
         return pd.DataFrame(columns=columns, index=pd.Index([], name="id", dtype="int64"))
     accuracy = 100 * (1 - rows["test_error"].astype(float))
