@@ -65,4 +65,4 @@ for seed in $seeds; do
     touch "$file.done"
   done
 done
-/usr/bin/python3 bench/search_efficiency.py --runs "$runs" --out "$out" | tee "$out/summary.md"
+/usr/bin/python3 bench/search_efficiency.py --runs "$runs" --out "$out" --budget-hours common | tee "$out/summary.md"

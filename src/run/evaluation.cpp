@@ -54,7 +54,9 @@ std::vector<StopRung> rungs_of(const Json& j) {
 
 std::string stop_rungs_text(const std::vector<StopRung>& rungs) { return rungs_json(rungs).dump(); }
 
-std::vector<StopRung> stop_rungs_from_text(const std::string& text) { return rungs_of(Json::parse(text)); }
+std::vector<StopRung> stop_rungs_from_text(const std::string& text) {
+  return text.empty() ? std::vector<StopRung>{} : rungs_of(Json::parse(text));  // "": a file from before early stopping
+}
 
 std::string encode(const EvaluationRequest& request) {
   const search::Candidate& c = request.candidate;

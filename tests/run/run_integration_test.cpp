@@ -429,7 +429,7 @@ TEST_F(RunIntegration, NoRoundIsSpentOnANetworkOverMaxMacs) {
   EXPECT_GE(redraws, 5);  // random architectures of this size have up to 1 G MACs
   EXPECT_NE(log.find(std::to_string(redraws) + " networks over max_macs were drawn again"), std::string::npos) << log;
   // The trainer still refuses one it is sent (a proposal recorded by an older unas).
-  EXPECT_EQ(run(command(1, experiment("smaller", kSimulated), "--set training.max_macs=1000 --set search.rounds=1"), &log), 0);
+  EXPECT_EQ(run(command(1, experiment("smaller", kSimulated), "--set training.max_macs=1000 --set search.rounds=1 --set search.initial_population=1"), &log), 0) << log;
   const auto small = store::ResultsFile::read(dir_ / "smaller.h5").candidates.at(0);
   EXPECT_EQ(small.failure, "not trained: " + std::to_string(small.macs) + " MACs, over [training] max_macs = 1000");
 }
