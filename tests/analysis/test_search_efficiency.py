@@ -222,6 +222,19 @@ def test_plain_without_a_model_within_bounds(tmp_path, capsys):
     assert s.loc["plain", "search_hv_mean"] == 0 and math.isnan(s.loc["stop", "compute_ratio"])
 
 
+def test_error_bound_replaces_the_experiments(tmp_path, capsys):
+    """Error bound 1 instead of 0.5: plain's (0.9, 500) is (.9, .5) -> .05; stop seed 0's
+    (.25, .5), (.2, .6) are (.25, .5), (.2, .6) -> .375 + .8*.4 - .75*.4 = .395."""
+    folder = write_runs(tmp_path / "runs", runs={("plain", 0): [run(0, 0.9, 500, 100, 100)], ("stop", 0): RUNS[("stop", 0)]})
+    assert bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--seeds", "0", "--error-bound", "1"]) == 0
+    assert "Error bound: 1 in every run" in capsys.readouterr().out
+    s = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("variant")
+    assert s.loc["plain", "search_hv_mean"] == pytest.approx(0.05)
+    assert s.loc["stop", "search_hv_mean"] == pytest.approx(0.395)
+    with pytest.raises(SystemExit):
+        bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--error-bound", "0"])
+
+
 def test_seed_curve_holds_a_finished_run_at_its_last_value():
     steps = pd.DataFrame({"id": [0, 1], "outcome": ["ok", "ok"], "cpu_seconds": [10.0, 20.0], "hypervolume": [0.1, 0.3]})
     r = bench.Run("plain", 0, Path("x"), steps, 0.3, 0.3, 1, 0, 2, 0, 0, 0)
