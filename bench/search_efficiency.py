@@ -285,15 +285,7 @@ def positive(text: str) -> float:
 
 
 def budget_hours(text: str) -> str | float:
-    if text == "common":
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is neither a positive number of hours nor 'common'")
-    return value
+    return text if text == "common" else positive(text)
 
 
 def main(argv=None) -> int:
