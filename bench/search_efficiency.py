@@ -2,7 +2,7 @@
 """Search efficiency at equal compute: the analysis half of bench/search_efficiency.sh.
 
     /usr/bin/python3 bench/search_efficiency.py --runs DIR --out OUTDIR [--budget-hours H|common] [--seeds 0,1,2]
-                                                [--error-bound E]
+                                                [--relax-bounds F]
 
 DIR holds one results file per run, `<variant>.seed<k>.h5`, variant one of plain (aging evolution
 as the paper runs it), inherit (+ weight inheritance), stop (+ early stopping), both; each run's
@@ -20,8 +20,9 @@ hypervolume: the final front's models with their search error replaced by the me
 error of their ok retrained seeds; models not retrained keep their search error (counted). The
 compute ratio of a variant: plain's compute (its longest run) over the CPU-seconds at which the
 variant's seed-mean hypervolume first reaches plain's final seed-mean search hypervolume.
---error-bound replaces the experiment's error bound for every run alike: a view of the same runs
-when a small scale's schedule cannot reach the paper's bound, so that every hypervolume is 0.
+--relax-bounds F multiplies every bound by F (MACs still capped by max_macs: nothing over it is
+trained), in every run alike: a view of the same runs when a short search at a small scale reaches
+nothing within the paper's bounds, so that every hypervolume is 0.
 
 Writes into OUTDIR: efficiency.csv (variant, seed, cpu_seconds, hypervolume, id, outcome: a row per
 candidate), runs.csv (a row per run), summary.csv (a row per variant), efficiency.png and .pdf
@@ -134,9 +135,16 @@ def retrained_hypervolume(e: Experiment, front: pd.DataFrame, bounds: dict) -> t
     return hypervolume(points.to_numpy() / scale, np.ones(len(columns))), missing
 
 
-def analyse(e: Experiment, variant: str, seed: int, budget_seconds: float | None,
-            error_bound: float | None = None) -> Run:
-    bounds = e.effective_bounds if error_bound is None else {**e.effective_bounds, "error": error_bound}
+def relaxed_bounds(e: Experiment, factor: float) -> dict:
+    """Every bound times the factor, a MACs bound capped by max_macs again."""
+    bounds = {o: None if b is None else b * factor for o, b in e.bounds.items()}
+    if bounds["macs"] is not None and e.max_macs > 0:
+        bounds["macs"] = min(bounds["macs"], e.max_macs)
+    return bounds
+
+
+def analyse(e: Experiment, variant: str, seed: int, budget_seconds: float | None, relax: float = 1.0) -> Run:
+    bounds = relaxed_bounds(e, relax)
     frame = budgeted(e, budget_seconds)
     frame["hypervolume"] = figures.hypervolume_after_each(e, frame, bounds)
     front = final_front(frame, bounds)
@@ -295,8 +303,8 @@ def main(argv=None) -> int:
     parser.add_argument("--budget-hours", type=budget_hours, default=None,
                         help="cut each run at this many trainer CPU-hours, or 'common': at what the shortest run reached")
     parser.add_argument("--seeds", default="0,1,2", help="seeds every variant should have (default 0,1,2)")
-    parser.add_argument("--error-bound", type=positive, default=None,
-                        help="use this error bound instead of the experiment's, in every run")
+    parser.add_argument("--relax-bounds", type=positive, default=1.0, metavar="F",
+                        help="multiply every bound by F (MACs still capped by max_macs), in every run")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -314,7 +322,7 @@ def main(argv=None) -> int:
         budget = min((float(e.candidates["train_seconds"].sum()) for _, _, e in loaded), default=None)
     else:
         budget = args.budget_hours * 3600
-    runs = [analyse(e, variant, seed, budget, args.error_bound) for variant, seed, e in loaded]
+    runs = [analyse(e, variant, seed, budget, args.relax_bounds) for variant, seed, e in loaded]
     names = {e.label for _, _, e in loaded}
     if len(names) > 1:
         notes.append(f"the runs are of different experiments: {', '.join(sorted(names))}")
@@ -345,8 +353,8 @@ def main(argv=None) -> int:
     print("Budget: none (each run's whole search).\n" if budget is None else
           f"Budget: {budget / 3600:.4g} trainer CPU-hours per run"
           + (" (what the shortest run reached).\n" if args.budget_hours == "common" else ".\n"))
-    if args.error_bound is not None:
-        print(f"Error bound: {args.error_bound:g} in every run, instead of the experiment's.\n")
+    if args.relax_bounds != 1:
+        print(f"Bounds: the experiment's times {args.relax_bounds:g} (MACs still capped by max_macs), in every run.\n")
     print(markdown(summary))
     print("HV: hypervolume of the front of the ok models within every bound (MACs also capped by max_macs), "
           "objectives divided by their bounds, reference 1; mean ± sd over seeds. Retrained HV: the same front with "

@@ -222,17 +222,27 @@ def test_plain_without_a_model_within_bounds(tmp_path, capsys):
     assert s.loc["plain", "search_hv_mean"] == 0 and math.isnan(s.loc["stop", "compute_ratio"])
 
 
-def test_error_bound_replaces_the_experiments(tmp_path, capsys):
-    """Error bound 1 instead of 0.5: plain's (0.9, 500) is (.9, .5) -> .05; stop seed 0's
-    (.25, .5), (.2, .6) are (.25, .5), (.2, .6) -> .375 + .8*.4 - .75*.4 = .395."""
+def test_relaxed_bounds_multiply_every_bound(tmp_path, capsys):
+    """Bounds times 2, error 1 and model size 2000: plain's (0.9, 500) is (.9, .25) -> .075;
+    stop seed 0's (.25, .25), (.2, .3) -> .5625 + .8*.7 - .75*.7 = .5975."""
     folder = write_runs(tmp_path / "runs", runs={("plain", 0): [run(0, 0.9, 500, 100, 100)], ("stop", 0): RUNS[("stop", 0)]})
-    assert bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--seeds", "0", "--error-bound", "1"]) == 0
-    assert "Error bound: 1 in every run" in capsys.readouterr().out
+    assert bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--seeds", "0", "--relax-bounds", "2"]) == 0
+    assert "Bounds: the experiment's times 2" in capsys.readouterr().out
     s = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("variant")
-    assert s.loc["plain", "search_hv_mean"] == pytest.approx(0.05)
-    assert s.loc["stop", "search_hv_mean"] == pytest.approx(0.395)
+    assert s.loc["plain", "search_hv_mean"] == pytest.approx(0.075)
+    assert s.loc["stop", "search_hv_mean"] == pytest.approx(0.5975)
     with pytest.raises(SystemExit):
-        bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--error-bound", "0"])
+        bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--relax-bounds", "0"])
+
+
+def test_relaxed_macs_bound_stays_capped_by_max_macs(tmp_path):
+    """MACs bound 1.5 M times 2 is 3 M, capped at max_macs 2 M: (0.25 error, 1 M MACs) with error
+    bound 1 is (.25, .5) -> .375."""
+    toml = TOML.replace("model_size = 1000", "macs = 1500000")
+    candidates = [{**run(0, 0.25, 500, 100, 100), "macs": 1_000_000, "macs_pruned": 1_000_000}]
+    folder = write_runs(tmp_path / "runs", runs={("plain", 0): candidates}, toml=toml)
+    assert bench.main(["--runs", str(folder), "--out", str(tmp_path / "out"), "--seeds", "0", "--relax-bounds", "2"]) == 0
+    assert pd.read_csv(tmp_path / "out" / "summary.csv").set_index("variant").loc["plain", "search_hv_mean"] == pytest.approx(0.375)
 
 
 def test_seed_curve_holds_a_finished_run_at_its_last_value():
