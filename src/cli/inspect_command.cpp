@@ -90,14 +90,17 @@ int inspect(const std::string& path, bool complete) {
   }
   if (complete) return check_complete(path, c);
   const auto& i = c.info;
-  std::size_t ok = 0;
-  for (const auto& r : c.candidates) ok += r.ok();
+  std::size_t ok = 0, stopped = 0;
+  for (const auto& r : c.candidates) {
+    ok += r.ok();
+    stopped += r.stopped();
+  }
   std::cout << fmt::format("{}: experiment {} (unas {}, started {} on {}, {} ranks, seed {})\n", path,
                            i.experiment_name, i.unas_version, i.started_at, i.hostname, i.mpi_size, i.seed);
   int redraws = 0;
   for (const auto& p : c.proposals) redraws += p.redraws;
-  std::cout << fmt::format("progress: {}/{} finished ({} ok, {} failed); {} proposed and not finished{}\n",
-                           c.candidates.size(), i.rounds, ok, c.candidates.size() - ok,
+  std::cout << fmt::format("progress: {}/{} finished ({} ok, {} stopped early, {} failed); {} proposed and not finished{}\n",
+                           c.candidates.size(), i.rounds, ok, stopped, c.candidates.size() - ok - stopped,
                            c.proposals.size() - c.candidates.size(),
                            redraws ? fmt::format("; {} networks over max_macs drawn again", redraws) : "");
   const toml::table experiment = toml::parse(i.experiment_toml);

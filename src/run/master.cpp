@@ -71,7 +71,7 @@ struct InFlight {
 std::string stop_reason(const EvaluationResult& r, const std::vector<StopRung>& rungs) {
   for (const StopRung& s : rungs)
     if (s.epoch == r.stopped_at_epoch)
-      return fmt::format("validation error {:.4f} after epoch {}, above {:.4f} (the best of the others there)", r.val_error,
+      return fmt::format("validation error {:.4f} after epoch {}, above the threshold {:.4f} there", r.val_error,
                          s.epoch, s.max_error);
   return fmt::format("after epoch {}", r.stopped_at_epoch);
 }

@@ -68,7 +68,7 @@ def candidate(ident, error, size, pmu=1000, macs=100_000, parent=-1, epochs=3, i
     """A finished candidate as unas records it (resource figures equal before and after pruning),
     with what its proposal recorded (redraws, stop_rungs) alongside."""
     failure = {"ok": "", "failed": "NaN loss",
-               "stopped": f"validation error {error:.4f} after epoch {stopped_at}, above 0.2500 (the best of the others there)"}
+               "stopped": f"validation error {error:.4f} after epoch {stopped_at}, above the threshold 0.2500 there"}
     return {"id": ident, "parent_id": parent, "rank": 1, "outcome": outcome, "failure": failure[outcome],
             "architecture": ARCHITECTURE, "sparsity": sparsity, "seed": 1000 + ident, "val_error": error,
             "test_error": error + 0.01 if test_error is None else test_error, "pmu": pmu, "model_size": size,
