@@ -12,7 +12,11 @@
 #                                   [--scale local] [--rungs "[5, 15]"] [--relax-bounds 2]
 #
 # Runs go to results/search_efficiency/<experiment>.<scale>/ (kept out of git: they hold every model's
-# weights); a run with its .done marker is skipped, so the script resumes where it was stopped.
+# weights). A finished run (search and retrain) is copied without its weights (bench/without_weights.py,
+# a few kB) into bench/results/search_efficiency/<experiment>.<scale>/runs/ with its log, to be
+# committed; a run already there is skipped, so the benchmark resumes where it was stopped, also in
+# a later session on a fresh machine. That folder's `budget` file holds the settings its runs were
+# made with, and a call with other settings is refused: every run of a benchmark gets the same.
 # The CSVs, table and plot go to bench/results/search_efficiency/<experiment>.<scale>/, with the
 # experiment's bounds; the same analysis with every bound relaxed (default: doubled, chosen before
 # any run) goes to its bounds_x<F>/ folder: a short search at local scale may find nothing within
@@ -59,14 +63,23 @@ done
 unas=${UNAS:-build/bin/unas}
 runs=results/search_efficiency/$experiment.$scale
 out=bench/results/search_efficiency/$experiment.$scale
-mkdir -p "$runs" "$out"
+kept=$out/runs
+mkdir -p "$runs" "$kept"
+budget="minutes=$minutes rungs=$rungs retrain_seeds=$retrain_seeds"
+if [[ -f $kept/budget ]]; then
+  [[ $(<"$kept/budget") == "$budget" ]] || {
+    echo "search_efficiency: $kept holds runs made with $(<"$kept/budget"), not $budget" >&2; exit 2; }
+else
+  echo "$budget" >"$kept/budget"
+fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 mpi=(mpirun -np 3 --oversubscribe --bind-to none "$unas")
 
 for seed in $seeds; do
   for variant in $variants; do
     file=$runs/$variant.seed$seed.h5
-    [[ ! -e $file.done ]] || { echo "search_efficiency: $file done before"; continue; }
+    [[ ! -e $kept/${file##*/} ]] || { echo "search_efficiency: $kept/${file##*/} done before"; continue; }
+    rm -f "$file"  # a run cut off before it finished starts again: its budget is wall-clock time
     args=(run "$(write_variant "$variant")" --scale "$scale" --set "seed=$seed" --set search.rounds=100000
           --set "run.results=\"$file\"" --set run.grace_seconds=0)
     echo "search_efficiency: $variant, seed $seed, $minutes min -> $file ($(date -u +%H:%M))"
@@ -74,12 +87,14 @@ for seed in $seeds; do
     timeout --signal=USR1 --kill-after=60 "${minutes}m" "${mpi[@]}" "${args[@]}" \
       >"$file.log" 2>&1 || true
     "${mpi[@]}" retrain "$file" --seeds "$retrain_seeds" >>"$file.log" 2>&1
-    touch "$file.done"
+    cp "$file.log" "$kept/"
+    /usr/bin/python3 bench/without_weights.py "$file" "$kept/${file##*/}"
   done
 done
 seed_list=$(echo $seeds | tr ' ' ,)
-/usr/bin/python3 bench/search_efficiency.py --runs "$runs" --out "$out" --budget-hours common --seeds "$seed_list" \
+/usr/bin/python3 bench/search_efficiency.py --runs "$kept" --out "$out" --budget-hours common --seeds "$seed_list" \
   | tee "$out/summary.md"
 relaxed=$out/bounds_x$relax
-/usr/bin/python3 bench/search_efficiency.py --runs "$runs" --out "$relaxed" --budget-hours common --seeds "$seed_list" \
+mkdir -p "$relaxed"
+/usr/bin/python3 bench/search_efficiency.py --runs "$kept" --out "$relaxed" --budget-hours common --seeds "$seed_list" \
   --relax-bounds "$relax" | tee "$relaxed/summary.md"

@@ -69,12 +69,18 @@ unas_run_forwarding() {
   return "$code"
 }
 
-# Exit 0 must mean every round (every retraining run) is recorded: srun also says 0 when its tasks
-# failed to launch.
+# Whether every round (every retraining run) is recorded.
+unas_is_complete() {
+  if [[ $unas_mode == run ]]; then
+    "$unas_binary" inspect "$unas_results" --complete
+  else
+    "$unas_binary" retrain "$unas_results" "$@" --complete
+  fi
+}
+
+# Exit 0 must mean the run is complete: srun also says 0 when its tasks failed to launch.
 unas_confirm_complete() {
-  local complete=("$unas_binary" inspect "$unas_results" --complete)
-  [[ $unas_mode == run ]] || complete=("$unas_binary" retrain "$unas_results" "$@" --complete)
-  if [[ $unas_code -eq 0 ]] && ! "${complete[@]}"; then
+  if [[ $unas_code -eq 0 ]] && ! unas_is_complete "$@"; then
     echo "$unas_script: the launcher ended with 0 but the run is not complete: failing" >&2
     unas_code=1
   fi
@@ -118,7 +124,15 @@ unas_code=0
 if [[ -n ${SLURM_JOB_ID:-} ]]; then
   unas_start=$((${SLURM_RESTART_COUNT:-0} + 1))
   echo "$unas_script: job $SLURM_JOB_ID (start $unas_start) on $(hostname -s), ${SLURM_NTASKS:-?} tasks: unas ${unas_command[*]} $*"
-  unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" "${unas_command[@]}" "$@" || unas_code=$?
+  # A step can fail to launch and srun still say 0, e.g. right after a requeue while the stopped
+  # step is still being torn down on the node; resuming is exact, so launching again is safe.
+  for unas_attempt in 1 2 3; do
+    unas_code=0
+    unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" "${unas_command[@]}" "$@" || unas_code=$?
+    [[ $unas_code -eq 0 && $unas_attempt -lt 3 ]] && ! unas_is_complete "$@" >/dev/null 2>&1 || break
+    echo "$unas_script: srun ended with 0 but the run is not complete (did its tasks launch?): launching again in 10 s" >&2
+    sleep 10
+  done
   unas_confirm_complete "$@"
   if [[ $unas_code -eq 3 ]]; then
     echo "$unas_script: stopped with its state recorded (exit 3): requeueing job $SLURM_JOB_ID to resume"

@@ -186,6 +186,37 @@ def test_plain_bash_runs_without_slurm_and_resumes_after_usr1(tmp_path):
     assert subprocess.run([UNAS, "inspect", str(simulated), "--complete"]).returncode == 0
 
 
+FAILED_LAUNCH_SRUN = """#!/usr/bin/env bash
+# srun as it can behave right after a requeue, while the stopped step is still torn down: the first
+# launch starts no task and still says 0. Later launches run the ranks with mpirun.
+if [[ ! -e $FAILED_LAUNCH_MARK ]]; then
+  touch "$FAILED_LAUNCH_MARK"
+  echo "srun: error: task 0 launch failed: Unspecified error" >&2
+  exit 0
+fi
+while [[ $1 == --* ]]; do shift; done
+exec mpirun -np 3 --oversubscribe --bind-to none "$@"
+"""
+
+
+def test_a_step_whose_tasks_never_launched_is_launched_again(tmp_path):
+    prepared_data()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "srun").write_text(FAILED_LAUNCH_SRUN)
+    (bin_dir / "srun").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(UNAS=UNAS, SLURM_JOB_ID="4242", SLURM_NTASKS="3", PATH=f"{bin_dir}:{env['PATH']}",
+               FAILED_LAUNCH_MARK=str(tmp_path / "launched_once"), OMPI_ALLOW_RUN_AS_ROOT="1",
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    results = tmp_path / "relaunched.h5"
+    done = subprocess.run(["bash", SCRIPT, *SIMULATED, "--set", "search.rounds=12", "--set", f"run.results={results}"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.count("srun ended with 0 but the run is not complete") == 1, done.stderr
+    assert sorted(int(i) for i in candidates(results)[0]["id"]) == list(range(12))
+
+
 def test_a_missing_experiment_file_is_one_line_and_exit_2():
     done = subprocess.run(["bash", "-c", "source slurm/lib/run_experiment.sh not_written_yet"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
