@@ -127,6 +127,10 @@ def test_compute_ratio(summary):
     assert summary.loc["plain", "compute_ratio"] == pytest.approx(400 / 250)
     assert summary.loc["inherit", "cpu_seconds_to_plain_final"] == 60
     assert summary.loc["inherit", "compute_ratio"] == pytest.approx(400 / 60)
+    # the stricter figure: against plain's own first reach of its final, 250 CPU-s
+    assert summary.loc["plain", "reach_ratio"] == pytest.approx(1.0)
+    assert summary.loc["inherit", "reach_ratio"] == pytest.approx(250 / 60)
+    assert math.isnan(summary.loc["stop", "reach_ratio"])
     assert math.isnan(summary.loc["stop", "cpu_seconds_to_plain_final"]) and math.isnan(summary.loc["stop", "compute_ratio"])
 
 
@@ -142,6 +146,7 @@ def test_plots_and_printed_table(outputs, capsys):
     assert rows["plain (aging evolution)"]["search HV"] == f"0.3550 ± {abs(0.31 - 0.4) / math.sqrt(2):.4f}"
     assert rows["plain (aging evolution)"]["compute ratio"] == "1.60"
     assert rows["inherit (+ weight inheritance)"]["compute ratio"] == "6.67"
+    assert (rows["plain (aging evolution)"]["reach ratio"], rows["inherit (+ weight inheritance)"]["reach ratio"]) == ("1.00", "4.17")
     assert rows["stop (+ early stopping)"]["CPU h to plain's final"] == "never"
     assert rows["stop (+ early stopping)"]["search HV"] == "0.2900"
     assert rows["plain (aging evolution)"]["front (not retrained)"] == "3 (1)"
