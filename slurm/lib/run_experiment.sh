@@ -9,10 +9,19 @@
 # so that every rank hears it. unas then records what finishes within [run] grace_seconds and
 # exits 3; this body requeues the job (`scontrol requeue`), and the job, started again with the
 # same arguments, resumes from the results file.
+# A stop signal that arrives before the step starts (during the pre-launch check, or between
+# launches) requeues the job the same way, without starting the step.
+# Anything else it cannot absorb (rank 0 or a whole node dies, the launcher fails) ends the step
+# with another exit status: since resuming is exact, the body requeues on every status but 0
+# (done) and 2 (bad input: a restart would fail the same way), at most UNAS_MAX_REQUEUES times
+# per results file (default 5). Those requeues are counted in RESULTS.requeues, one line each with
+# its reason, and not through SLURM_RESTART_COUNT, which also counts the time-limit requeues that
+# a search of several days needs.
 # Without Slurm: `mpirun -np $UNAS_RANKS` (default: cores + 1, since the searcher barely uses a
 # core), with the same forwarding; exit 3 is left to the caller (run the script again to resume).
 #
-# Environment: UNAS (the unas binary; default build/bin/unas), UNAS_RANKS (mpirun's -np).
+# Environment: UNAS (the unas binary; default build/bin/unas), UNAS_RANKS (mpirun's -np),
+# UNAS_MAX_REQUEUES (5).
 
 set -euo pipefail
 
@@ -54,19 +63,48 @@ unas_fail() {
   exit 2
 }
 
+# A stop signal (Slurm's time-limit warning, preemption) is remembered from the first line on:
+# one that arrives while no step runs (the pre-launch check, the pause between launches) must
+# still requeue the job, not kill this shell.
+unas_stop_signal=
+unas_remember_stop() { trap 'unas_stop_signal=USR1' USR1; trap 'unas_stop_signal=TERM' TERM; }
+unas_remember_stop
+
 # Runs a command in the background and forwards SIGUSR1 and SIGTERM to it as SIGUSR1 (both mean
 # "stop and record" to unas, and srun and mpirun pass SIGUSR1 to every rank unchanged); returns
 # its exit code. `wait` returns early when a trapped signal arrives, hence the loop.
 unas_run_forwarding() {
   "$@" &
   local child=$! code=0
-  trap 'kill -USR1 '"$child"' 2>/dev/null || true' USR1 TERM
+  trap 'unas_stop_signal=USR1; kill -USR1 '"$child"' 2>/dev/null || true' USR1
+  trap 'unas_stop_signal=TERM; kill -USR1 '"$child"' 2>/dev/null || true' TERM
   while kill -0 "$child" 2>/dev/null; do
     wait "$child" || true
   done
   wait "$child" || code=$?
-  trap - USR1 TERM
+  unas_remember_stop
   return "$code"
+}
+
+# Under Slurm, after the step: requeue the job when resuming can finish what stopped it.
+unas_requeue_if_resumable() {
+  local reason requeues_file=$unas_results.requeues max=$unas_max_requeues
+  case $unas_code in
+    0 | 2) return ;;
+    3) reason="stopped with its state recorded (exit 3)" ;;
+    *)
+      local spent=0
+      [[ -f $requeues_file ]] && spent=$(wc -l <"$requeues_file")
+      if ((spent >= max)); then
+        echo "$unas_script: exit $unas_code, not requeued: all $max requeues after failures are spent ($requeues_file)" >&2
+        return
+      fi
+      reason="ended with exit $unas_code (a rank or node died?), failure requeue $((spent + 1)) of $max"
+      echo "$(date -u +%FT%TZ) job $SLURM_JOB_ID start $unas_start: exit $unas_code" >>"$requeues_file"
+      ;;
+  esac
+  echo "$unas_script: $reason: requeueing job $SLURM_JOB_ID to resume"
+  scontrol requeue "$SLURM_JOB_ID" || echo "$unas_script: requeue refused: submit the same command again to resume" >&2
 }
 
 # Whether every round (every retraining run) is recorded.
@@ -123,10 +161,17 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy
 unas_code=0
 if [[ -n ${SLURM_JOB_ID:-} ]]; then
   unas_start=$((${SLURM_RESTART_COUNT:-0} + 1))
+  unas_max_requeues=${UNAS_MAX_REQUEUES:-5}
+  [[ $unas_max_requeues =~ ^[0-9]+$ ]] || unas_fail "UNAS_MAX_REQUEUES=$unas_max_requeues: expected a number"
   echo "$unas_script: job $SLURM_JOB_ID (start $unas_start) on $(hostname -s), ${SLURM_NTASKS:-?} tasks: unas ${unas_command[*]} $*"
   # A step can fail to launch and srun still say 0, e.g. right after a requeue while the stopped
   # step is still being torn down on the node; resuming is exact, so launching again is safe.
   for unas_attempt in 1 2 3; do
+    if [[ -n $unas_stop_signal ]]; then  # it came before this launch: nothing runs to record it
+      echo "$unas_script: SIG$unas_stop_signal before the step started"
+      unas_code=3
+      break
+    fi
     unas_code=0
     unas_run_forwarding srun --mpi=pmix --kill-on-bad-exit=1 "$unas_binary" "${unas_command[@]}" "$@" || unas_code=$?
     [[ $unas_code -eq 0 && $unas_attempt -lt 3 ]] && ! unas_is_complete "$@" >/dev/null 2>&1 || break
@@ -134,18 +179,20 @@ if [[ -n ${SLURM_JOB_ID:-} ]]; then
     sleep 10
   done
   unas_confirm_complete "$@"
-  if [[ $unas_code -eq 3 ]]; then
-    echo "$unas_script: stopped with its state recorded (exit 3): requeueing job $SLURM_JOB_ID to resume"
-    scontrol requeue "$SLURM_JOB_ID" || echo "$unas_script: requeue refused: submit the same command again to resume" >&2
-  fi
+  unas_requeue_if_resumable
 else
   unas_ranks=${UNAS_RANKS:-$(($(nproc) + 1))}
   [[ $unas_ranks =~ ^[1-9][0-9]*$ ]] || unas_fail "UNAS_RANKS=$unas_ranks: expected a positive number of ranks"
   # mpirun refuses root unless told; the ranks outnumber the cores on purpose.
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   echo "$unas_script: no Slurm: mpirun with $unas_ranks ranks: unas ${unas_command[*]} $*"
-  unas_run_forwarding mpirun -np "$unas_ranks" --oversubscribe --bind-to none "$unas_binary" "${unas_command[@]}" "$@" ||
-    unas_code=$?
+  if [[ -n $unas_stop_signal ]]; then
+    echo "$unas_script: SIG$unas_stop_signal before the run started: not starting it"
+    unas_code=3
+  else
+    unas_run_forwarding mpirun -np "$unas_ranks" --oversubscribe --bind-to none "$unas_binary" "${unas_command[@]}" "$@" ||
+      unas_code=$?
+  fi
   unas_confirm_complete "$@"
 fi
 exit "$unas_code"

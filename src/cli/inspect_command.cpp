@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <vector>
 
 #include "cli/errors.h"
 #include "run/record_objectives.h"
@@ -62,6 +64,24 @@ struct Retrained {
   double mean = 0.0, sd = 0.0;  // test error over the ok seeds
 };
 
+// Why candidates failed, the commonest reasons first: a crash, hang or OOM stands out from a
+// diverging loss.
+void print_failures(const store::ResultsContents& c) {
+  std::map<std::string, int> count;
+  for (const auto& r : c.candidates)
+    if (r.outcome == "failed") ++count[r.failure];
+  if (count.empty()) return;
+  std::vector<std::pair<int, std::string>> reasons;
+  for (const auto& [reason, n] : count) reasons.emplace_back(-n, reason);
+  std::sort(reasons.begin(), reasons.end());
+  constexpr std::size_t kShown = 5;
+  std::string text;
+  for (std::size_t i = 0; i < std::min(kShown, reasons.size()); ++i)
+    text += fmt::format("{}{} × {}", i ? "; " : "", -reasons[i].first, reasons[i].second);
+  if (reasons.size() > kShown) text += fmt::format("; {} other reasons", reasons.size() - kShown);
+  std::cout << "failures: " << text << "\n";
+}
+
 std::map<std::int64_t, Retrained> retrained_by_model(const store::ResultsContents& c) {
   std::map<std::int64_t, std::vector<double>> errors;
   std::map<std::int64_t, Retrained> out;
@@ -108,6 +128,7 @@ int inspect(const std::string& path, bool complete) {
   std::cout << fmt::format("bounds: {}, {}, {}, {}\n", bound_text(bounds, "error", ""),
                            bound_text(bounds, "peak_memory", " B"), bound_text(bounds, "model_size", " B"),
                            bound_text(bounds, "macs", ""));
+  print_failures(c);
   print_inheritance(c);
   const auto retrained = retrained_by_model(c);
   if (!retrained.empty())

@@ -10,9 +10,11 @@
 #include <memory>
 
 #include "cli/errors.h"
+#include "common/byte_size.h"
 #include "run/master.h"
 #include "run/retrainer.h"
 #include "run/signals.h"
+#include "run/trainer_process.h"
 #include "store/results_file.h"
 
 namespace unas::cli {
@@ -49,6 +51,15 @@ std::optional<run::ExperimentConfig> load_everywhere(const Loader& load, int ran
   return ok ? config : std::nullopt;
 }
 
+// How trainer ranks run candidates, for the log.
+std::string isolation_text(const run::ExperimentConfig& c) {
+  if (!c.isolate_trainers) return "each trains its candidates in itself ([training] isolation = \"none\")";
+  std::string limits;
+  if (c.timeout_seconds) limits += fmt::format(", killed after {:g} s", *c.timeout_seconds);
+  if (c.memory_limit_bytes) limits += fmt::format(", at most {} of memory", byte_size_text(*c.memory_limit_bytes));
+  return "each trains every candidate in a process of its own" + limits;
+}
+
 // The shape of every MPI subcommand: rank 0 runs `master` over the other ranks (or, alone, over
 // an in-process trainer); ranks 1..N-1 train what it sends until it says stop.
 int run_under_mpi(const Loader& load, const Master& master) {
@@ -69,10 +80,22 @@ int run_under_mpi(const Loader& load, const Master& master) {
     run::run_worker(*config, rank);
   } else {
     std::unique_ptr<run::WorkerPool> pool;
-    if (size == 1)
+    if (size == 1) {
+      // One process trains in itself: nothing to isolate a candidate's crash from.
+      if (config->faults.any()) {
+        std::cerr << "unas: error: [simulate] faults need trainer ranks to inject them into: "
+                     "run under mpirun -np 2 or more\n";
+        MPI_Finalize();
+        return kExitBadInput;
+      }
+      if (config->timeout_seconds || config->memory_limit_bytes)
+        spdlog::warn("one process, no trainer ranks: [training] timeout_seconds and memory_limit apply to "
+                     "trainer ranks only");
       pool = std::make_unique<run::InProcessPool>(*config);
-    else
+    } else {
       pool = run::make_mpi_pool(size);
+      spdlog::info("{} trainer ranks; {}", size - 1, isolation_text(*config));
+    }
     try {
       code = master(*config, *pool, size);
     } catch (const run::ConfigError& e) {
@@ -214,6 +237,13 @@ void register_run_commands(CLI::App& app, int& exit_code) {
   retrain_cmd->callback([retrain_path, retrain_options, retrain_complete, &exit_code] {
     exit_code = retrain(*retrain_path, *retrain_options, *retrain_complete);
   });
+
+  // Hidden: what a trainer rank starts for each candidate (run/trainer_process.h).
+  auto parent = std::make_shared<pid_t>(0);
+  CLI::App* child_cmd = app.add_subcommand("train-candidate", "Train one candidate sent on stdin, for a trainer rank");
+  child_cmd->group("");
+  child_cmd->add_option("--parent", *parent, "The trainer rank's process id")->required();
+  child_cmd->callback([parent, &exit_code] { exit_code = run::train_candidate_in_child(*parent); });
 }
 
 }  // namespace unas::cli

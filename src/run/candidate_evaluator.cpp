@@ -70,23 +70,33 @@ const data::Dataset& CandidateEvaluator::dataset() {
   return *dataset_;
 }
 
+resources::LayerGraph CandidateEvaluator::graph_of(const EvaluationRequest& request) const {
+  return resources::build_layer_graph(request.candidate.architecture, data::dataset_input(config_.dataset),
+                                      data::dataset_classes(config_.dataset));
+}
+
+EvaluationResult CandidateEvaluator::prepare(const EvaluationRequest& request, int rank,
+                                             const resources::LayerGraph& graph) const {
+  EvaluationResult r;
+  r.id = request.candidate.id;
+  r.rank = rank;
+  r.dense = counts(graph, false);
+  r.pruned = r.dense;
+  if (config_.max_macs > 0 && r.dense.macs > config_.max_macs)
+    r.failure = fmt::format("not trained: {} MACs, over [training] max_macs = {}", r.dense.macs, config_.max_macs);
+  return r;
+}
+
 EvaluationResult CandidateEvaluator::evaluate(const EvaluationRequest& request, int rank) {
   const search::Candidate& candidate = request.candidate;
   const train::Inheritance* inheritance = request.inheritance ? &*request.inheritance : nullptr;
   train::TrainConfig schedule = inheritance ? config_.inherited_training : config_.training;
   schedule.stop_rungs = request.stop_rungs;
-  EvaluationResult r;
-  r.id = candidate.id;
-  r.rank = rank;
+  const resources::LayerGraph graph = graph_of(request);
+  EvaluationResult r = prepare(request, rank, graph);
+  if (!r.failure.empty()) return r;
   const resources::TensorShape input = data::dataset_input(config_.dataset);
   const int classes = data::dataset_classes(config_.dataset);
-  const resources::LayerGraph graph = resources::build_layer_graph(candidate.architecture, input, classes);
-  r.dense = counts(graph, false);
-  r.pruned = r.dense;
-  if (config_.max_macs > 0 && r.dense.macs > config_.max_macs) {
-    r.failure = fmt::format("not trained: {} MACs, over [training] max_macs = {}", r.dense.macs, config_.max_macs);
-    return r;
-  }
   const auto started = std::chrono::steady_clock::now();
   try {
     if (config_.simulate) return simulate(candidate, inheritance, schedule, graph, r);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "data/dataset.h"
+#include "resources/layer_graph.h"
 #include "run/evaluation.h"
 #include "run/experiment_config.h"
 
@@ -22,8 +23,15 @@ class CandidateEvaluator {
   // Never throws for a bad candidate: anything its training throws becomes a failed result.
   // Throws DataError if the data set cannot be loaded.
   EvaluationResult evaluate(const EvaluationRequest& request, int rank);
+  // What is known before training: the resource figures, and the refusal of a network over
+  // max_macs (then `failure` is set).
+  EvaluationResult prepare(const EvaluationRequest& request, int rank) const {
+    return prepare(request, rank, graph_of(request));
+  }
 
  private:
+  resources::LayerGraph graph_of(const EvaluationRequest& request) const;
+  EvaluationResult prepare(const EvaluationRequest& request, int rank, const resources::LayerGraph& graph) const;
   const data::Dataset& dataset();
   EvaluationResult simulate(const search::Candidate& candidate, const train::Inheritance* inheritance,
                             const train::TrainConfig& schedule, const resources::LayerGraph& graph, EvaluationResult result);

@@ -2,10 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <set>
 #include <sstream>
 
+#include "common/byte_size.h"
 #include "common/parallel_for.h"
 #include "common/rng.h"
 #include "resources/build_layer_graph.h"
@@ -188,6 +193,14 @@ void read_training(TomlSection s, ExperimentConfig& c) {
   c.search.max_macs = c.max_macs;
   c.inherited_training.epochs =
       static_cast<int>(s.integer("inherited_epochs", 1, t.epochs).value_or(train::scaled_epoch_count(t.epochs, 0.5)));
+  c.isolate_trainers = s.string("isolation", {"process", "none"}).value_or("process") == "process";
+  c.timeout_seconds = s.number("timeout_seconds", 0.001, 1e9);
+  if (const auto limit = s.string("memory_limit")) {
+    c.memory_limit_bytes = parse_byte_size(*limit);
+    // Every unas process holds ~350 MiB of private mappings (libtorch) before it trains.
+    if (!c.memory_limit_bytes || *c.memory_limit_bytes < (512 << 20))
+      s.fail("memory_limit", fmt::format("\"{}\": expected a size of at least 512 MiB, e.g. \"4GiB\"", *limit));
+  }
   s.finish();
 }
 
@@ -212,15 +225,25 @@ void read_pruning(TomlSection s, ExperimentConfig& c) {
 }
 
 void read_simulate(TomlSection s, ExperimentConfig& c) {
-  if (!s.has("mean_seconds")) {
-    s.finish();
-    return;
+  InjectedFaults& f = c.faults;
+  f.crash_rate = s.number("crash_rate", 0.0, 1.0).value_or(0.0);
+  f.hang_rate = s.number("hang_rate", 0.0, 1.0).value_or(0.0);
+  f.oom_rate = s.number("oom_rate", 0.0, 1.0).value_or(0.0);
+  if (f.crash_rate + f.hang_rate + f.oom_rate > 1.0) s.fail("oom_rate", "crash_rate + hang_rate + oom_rate is over 1");
+  if (f.any() && !c.isolate_trainers)
+    s.fail(f.crash_rate > 0 ? "crash_rate" : f.hang_rate > 0 ? "hang_rate" : "oom_rate",
+           "injected faults need [training] isolation = \"process\": they would end the whole run");
+  if (f.hang_rate > 0 && !c.timeout_seconds)
+    s.fail("hang_rate", "hanging candidates need [training] timeout_seconds: nothing would end them");
+  if (f.oom_rate > 0 && !c.memory_limit_bytes)
+    s.fail("oom_rate", "running out of memory needs [training] memory_limit: it would take the whole machine's");
+  if (s.has("mean_seconds")) {
+    SimulatedTraining sim;
+    sim.mean_seconds = *s.number("mean_seconds", 0.0, 1e6);
+    sim.distribution = s.string("distribution", {"fixed", "uniform", "exponential"}).value_or("exponential");
+    sim.failure_rate = s.number("failure_rate", 0.0, 1.0).value_or(0.0);
+    c.simulate = sim;
   }
-  SimulatedTraining sim;
-  sim.mean_seconds = *s.number("mean_seconds", 0.0, 1e6);
-  sim.distribution = s.string("distribution", {"fixed", "uniform", "exponential"}).value_or("exponential");
-  sim.failure_rate = s.number("failure_rate", 0.0, 1.0).value_or(0.0);
-  c.simulate = sim;
   s.finish();
 }
 
@@ -311,7 +334,23 @@ ExperimentConfig load_resolved_experiment(const std::string& toml_text, const st
   return read_experiment(std::move(root), origin, name);
 }
 
+namespace {
+
+// Where results go must take them: found before any work, not when the first row is due. The
+// nearest folder that exists is asked (the run creates the rest).
+void check_results_writable(const fs::path& results) {
+  fs::path folder = fs::absolute(results).parent_path();
+  while (!fs::exists(folder) && folder != folder.parent_path()) folder = folder.parent_path();
+  const fs::path asked = fs::exists(results) ? results : folder;
+  if (access(asked.c_str(), W_OK) != 0)
+    throw ConfigError(fmt::format("run.results: {}: cannot write {} ({})", results.string(),
+                                  asked == results ? "it" : "in " + folder.string(), std::strerror(errno)));
+}
+
+}  // namespace
+
 void check_environment(const ExperimentConfig& config) {
+  check_results_writable(config.results);
   if (config.simulate) return;  // simulated trainers read no data
   try {
     data::check_dataset_files(config.dataset);

@@ -35,10 +35,17 @@
 //              inherits weights, the whole schedule scaled into these epochs,
 //              max_macs (0 = none): a compute cap for small machines (the local scale): the
 //              search never proposes a network with more MACs (it draws again), and the trainer
-//              records one it is sent anyway (from an older results file) as failed, untrained
+//              records one it is sent anyway (from an older results file) as failed, untrained;
+//              isolation ("process" | "none"): each candidate of a trainer rank trains in a
+//              process of its own, so that its crash costs it alone (run/trainer_process.h);
+//              timeout_seconds (none): such a process is killed then, its candidate failed;
+//              memory_limit (none; "4GiB", "512MiB", ...): past it, its allocations fail
 //   [pruning]  kind ("structured" | "unstructured"), sparsity = [min, max], epochs = [start, finish]
 //   [simulate] mean_seconds, distribution ("fixed" | "uniform" | "exponential"), failure_rate:
-//              trainers sleep instead of training (benchmarks, tests)
+//              trainers sleep instead of training (benchmarks, tests);
+//              crash_rate, hang_rate, oom_rate: faults injected into the processes that train
+//              (sleep or really train), common/fault_injection.h; they need isolation = "process",
+//              hangs a timeout_seconds and OOMs a memory_limit
 //   [run]      results (default results/<name>.h5, with a scale results/<name>.<scale>.h5),
 //              grace_seconds
 #include <cstdint>
@@ -49,6 +56,7 @@
 #include <vector>
 
 #include "data/load_dataset.h"
+#include "common/fault_injection.h"
 #include "search/search_algorithm.h"
 #include "train/trainer.h"
 
@@ -81,6 +89,10 @@ struct ExperimentConfig {
   std::optional<EarlyStopping> early_stopping;
   std::int64_t max_macs = 0;  // candidates over it are not trained (0: all are)
   std::optional<SimulatedTraining> simulate;
+  bool isolate_trainers = true;                   // [training] isolation = "process"
+  std::optional<double> timeout_seconds;          // of a candidate's process
+  std::optional<std::int64_t> memory_limit_bytes;  // of a candidate's process
+  InjectedFaults faults;
   std::filesystem::path results;
   double grace_seconds = 60.0;  // after SIGTERM/SIGUSR1, how long running candidates may finish
 
@@ -102,7 +114,8 @@ ExperimentConfig load_experiment(const std::filesystem::path& file, const std::v
 // checked again; `origin` names it in errors, `name` is used where it sets none.
 ExperimentConfig load_resolved_experiment(const std::string& toml_text, const std::string& origin, const std::string& name);
 
-// The checks that look outside the file: the data set's files exist. Throws ConfigError.
+// The checks that look outside the file: results can be written where they go, the data set's
+// files exist. Throws ConfigError.
 void check_environment(const ExperimentConfig& config);
 
 }  // namespace unas::run

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "run/trainer_process.h"
 
 namespace unas::run {
 
@@ -96,7 +97,7 @@ MPI_Status wait_for_master() {
 }
 
 void run_worker(const ExperimentConfig& config, int rank) {
-  CandidateEvaluator evaluator(config);
+  IsolatingEvaluator evaluator(config);
   for (;;) {
     const MPI_Status status = wait_for_master();
     const std::string text = receive_text(status);

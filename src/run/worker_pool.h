@@ -48,7 +48,8 @@ class InProcessPool : public WorkerPool {
 // Rank 0 of an MPI job: ranks 1..N-1 train.
 std::unique_ptr<WorkerPool> make_mpi_pool(int size);
 
-// The loop of ranks 1..N-1: train what rank 0 sends until it says stop.
+// The loop of ranks 1..N-1: train what rank 0 sends until it says stop (each candidate in a
+// process of its own, run/trainer_process.h, unless [training] isolation = "none").
 void run_worker(const ExperimentConfig& config, int rank);
 
 }  // namespace unas::run

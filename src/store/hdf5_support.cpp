@@ -11,13 +11,39 @@ void silence_errors() {
   (void)silenced;
 }
 
+namespace {
+
+// Why the last HDF5 call failed when a system call failed under it: its error message ("No
+// space left on device", "Read-only file system"); "" otherwise.
+std::string failure_cause() {
+  std::string cause;
+  const auto innermost = [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+    if (n == 0 && e->desc != nullptr) *static_cast<std::string*>(out) = e->desc;
+    return 0;
+  };
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &cause);
+  const std::string marker = "error message = '";
+  if (const auto at = cause.find(marker); at != std::string::npos) {
+    const auto from = at + marker.size();
+    return cause.substr(from, cause.find('\'', from) - from);
+  }
+  return "";
+}
+
+[[noreturn]] void fail(const fs::path& path, const char* what) {
+  const std::string cause = failure_cause();
+  throw StoreError(fmt::format("{}: {}{}", path.string(), what, cause.empty() ? "" : " (" + cause + ")"));
+}
+
+}  // namespace
+
 Hid checked(hid_t id, herr_t (*close)(hid_t), const fs::path& path, const char* what) {
-  if (id < 0) throw StoreError(fmt::format("{}: {}", path.string(), what));
+  if (id < 0) fail(path, what);
   return Hid(id, close);
 }
 
 void check(herr_t status, const fs::path& path, const char* what) {
-  if (status < 0) throw StoreError(fmt::format("{}: {}", path.string(), what));
+  if (status < 0) fail(path, what);
 }
 
 Hid string_type(std::size_t bytes) {

@@ -1,6 +1,7 @@
 #include "store/results_file.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "store/hdf5_support.h"
 
@@ -277,6 +278,38 @@ ResultsFile::ResultsFile(fs::path path, std::unique_ptr<Handles> handles)
     : path_(std::move(path)), handles_(std::move(handles)) {
   stored_ = load_weight_index<StoredWeights>(handles_->file.get(), path_);
 }
+void ResultsFile::write_checked(const std::function<void()>& write) {
+  check_still_at_path();
+  try {
+    write();
+  } catch (const StoreError& e) {
+    throw StoreError(fmt::format(
+        "{}; the rows recorded before are intact: make room (or fix the disk) and run again to resume", e.what()));
+  }
+}
+
+void ResultsFile::check_still_at_path() {
+  int* fd = nullptr;
+  hdf5::check(H5Fget_vfd_handle(handles_->file.get(), H5P_DEFAULT, reinterpret_cast<void**>(&fd)), path_,
+              "cannot find the open file");
+  struct stat open {
+  }, at_path{};
+  fstat(*fd, &open);
+  if (stat(path_.c_str(), &at_path) == 0 && at_path.st_ino == open.st_ino && at_path.st_dev == open.st_dev) return;
+  // Deleted or replaced: the open file still holds every row, and /proc can still open it.
+  const fs::path saved = fs::exists(path_) ? fs::path(path_.string() + ".recovered") : path_;
+  std::error_code error;
+  fs::create_directories(saved.parent_path(), error);
+  fs::copy_file(fmt::format("/proc/self/fd/{}", *fd), saved, fs::copy_options::overwrite_existing, error);
+  if (error)
+    throw StoreError(
+        fmt::format("{}: deleted or replaced while this run was writing it, and its rows could not be saved ({})",
+                    path_.string(), error.message()));
+  throw StoreError(fmt::format(
+      "{}: deleted or replaced while this run was writing it: its rows so far are saved as {}; {}", path_.string(),
+      saved.string(), saved == path_ ? "run again to resume" : "move it back to resume from it"));
+}
+
 ResultsFile::ResultsFile(ResultsFile&&) noexcept = default;
 ResultsFile& ResultsFile::operator=(ResultsFile&&) noexcept = default;
 ResultsFile::~ResultsFile() = default;
@@ -341,7 +374,7 @@ void ResultsFile::append(const ProposalRecord& r) {
   put(row.morphism, r.morphism, "morphism");
   row.redraws = r.redraws;
   put(row.stop_rungs, r.stop_rungs, "stop_rungs");
-  hdf5::append(handles_->proposals.get(), handles_->proposal_type.get(), &row, 1, path_);
+  write_checked([&] { hdf5::append(handles_->proposals.get(), handles_->proposal_type.get(), &row, 1, path_); });
 }
 
 void ResultsFile::append(const CandidateRecord& r) {
@@ -373,7 +406,7 @@ void ResultsFile::append(const CandidateRecord& r) {
   row->epochs_trained = r.epochs_trained;
   row->inherited_fraction = r.inherited_fraction;
   row->stopped_at_epoch = r.stopped_at_epoch;
-  hdf5::append(handles_->candidates.get(), handles_->candidate_type.get(), row.get(), 1, path_);
+  write_checked([&] { hdf5::append(handles_->candidates.get(), handles_->candidate_type.get(), row.get(), 1, path_); });
 }
 
 void ResultsFile::append(const RetrainedRecord& r) {
@@ -391,7 +424,7 @@ void ResultsFile::append(const RetrainedRecord& r) {
   row.macs = r.macs;
   row.train_seconds = r.train_seconds;
   row.finished_at = r.finished_at;
-  hdf5::append(handles_->retrained.get(), handles_->retrained_type.get(), &row, 1, path_);
+  write_checked([&] { hdf5::append(handles_->retrained.get(), handles_->retrained_type.get(), &row, 1, path_); });
 }
 
 void ResultsFile::append_weights(std::int64_t id, const Weights& weights) {
@@ -403,10 +436,12 @@ void ResultsFile::append_weights(std::int64_t id, const Weights& weights) {
   const std::string manifest = weights.manifest();
   put(row->tensors, manifest, "weights manifest");
   // Values first: an index row only ever points at flushed values.
-  if (row->count > 0)
-    hdf5::append(handles_->weights.get(), H5T_NATIVE_FLOAT, weights.values.data(), static_cast<hsize_t>(row->count),
-                 path_);
-  hdf5::append(handles_->weight_index.get(), handles_->weight_index_type.get(), row.get(), 1, path_);
+  write_checked([&] {
+    if (row->count > 0)
+      hdf5::append(handles_->weights.get(), H5T_NATIVE_FLOAT, weights.values.data(), static_cast<hsize_t>(row->count),
+                   path_);
+    hdf5::append(handles_->weight_index.get(), handles_->weight_index_type.get(), row.get(), 1, path_);
+  });
   stored_[id] = StoredWeights{row->offset, row->count, manifest};
 }
 

@@ -24,8 +24,14 @@
 // stored weights of an id count). Reopening runs the recovery h5clear would (clear the "open
 // for writing" flag, fix the end of allocation); readers open in SWMR mode, so a file being
 // written can be read.
+// Disk trouble stops the run with one line and loses nothing acknowledged: a write that fails
+// (disk full, quota, I/O error) names the system's reason, and the rows before it stay readable
+// for the resume; a file deleted or replaced under the running writer, whose later rows would go
+// where nobody can open them, is put back (or beside the new one, as .recovered) from the still
+// open file before the run stops.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -71,6 +77,9 @@ class ResultsFile {
     std::string manifest;
   };
   ResultsFile(std::filesystem::path path, std::unique_ptr<Handles> handles);
+  // Checks that the file is still the one at path_, then runs `write`, naming what to do if it fails.
+  void write_checked(const std::function<void()>& write);
+  void check_still_at_path();
   std::filesystem::path path_;
   std::unique_ptr<Handles> handles_;
   std::map<std::int64_t, StoredWeights> stored_;  // the last weights stored per id

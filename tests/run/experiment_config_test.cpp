@@ -143,6 +143,37 @@ TEST_F(ExperimentConfigTest, EveryBadSettingNamesFileLineAndKey) {
   EXPECT_EQ(error_of(write("ok.toml", kBase), {"rounds"}), "--set \"rounds\": expected key.path=value");
 }
 
+TEST_F(ExperimentConfigTest, IsolationLimitsAndInjectedFaults) {
+  const fs::path f = write("base.toml", kBase);
+  const ExperimentConfig plain = load_experiment(f);
+  EXPECT_TRUE(plain.isolate_trainers);  // the default: a crash costs one candidate
+  EXPECT_FALSE(plain.timeout_seconds || plain.memory_limit_bytes || plain.faults.any() || plain.simulate);
+
+  const ExperimentConfig limited = load_experiment(
+      f, {"training.timeout_seconds=600", "training.memory_limit=\"1.5GiB\"", "simulate.crash_rate=0.1",
+          "simulate.hang_rate=0.05", "simulate.oom_rate=0.05"});
+  EXPECT_EQ(limited.timeout_seconds, 600.0);
+  EXPECT_EQ(limited.memory_limit_bytes, 3LL << 29);
+  EXPECT_DOUBLE_EQ(limited.faults.crash_rate + limited.faults.hang_rate + limited.faults.oom_rate, 0.2);
+  EXPECT_FALSE(limited.simulate);  // faults in real training: no mean_seconds, no sleeping
+  EXPECT_FALSE(load_experiment(f, {"training.isolation=\"none\""}).isolate_trainers);
+
+  EXPECT_EQ(error_of(f, {"training.memory_limit=\"4 gigs\""}),
+            "--set training.memory_limit: training.memory_limit: \"4 gigs\": expected a size of at least 512 MiB, "
+            "e.g. \"4GiB\"");
+  EXPECT_EQ(error_of(f, {"training.isolation=\"thread\""}),
+            "--set training.isolation: training.isolation: \"thread\" is not one of process, none");
+  EXPECT_EQ(error_of(f, {"training.isolation=\"none\"", "simulate.crash_rate=0.1"}),
+            "--set simulate.crash_rate: simulate.crash_rate: injected faults need [training] isolation = "
+            "\"process\": they would end the whole run");
+  EXPECT_EQ(error_of(f, {"simulate.hang_rate=0.1"}),
+            "--set simulate.hang_rate: simulate.hang_rate: hanging candidates need [training] timeout_seconds: nothing would end them");
+  EXPECT_EQ(error_of(f, {"simulate.oom_rate=0.1"}),
+            "--set simulate.oom_rate: simulate.oom_rate: running out of memory needs [training] memory_limit: it would take the whole machine's");
+  EXPECT_NE(error_of(f, {"simulate.crash_rate=0.7", "simulate.oom_rate=0.5", "training.memory_limit=\"1GiB\""}).find("over 1"),
+            std::string::npos);
+}
+
 std::vector<std::pair<int, double>> steps_of(const ExperimentConfig& c) {
   std::vector<std::pair<int, double>> out;
   for (const auto& s : c.training.optimizer.schedule) out.emplace_back(s.from_epoch, s.rate);

@@ -217,6 +217,94 @@ def test_a_step_whose_tasks_never_launched_is_launched_again(tmp_path):
     assert sorted(int(i) for i in candidates(results)[0]["id"]) == list(range(12))
 
 
+def fake_slurm_env(tmp_path: Path, srun: str | None = None) -> dict:
+    """The body's environment inside a job without a cluster: SLURM_JOB_ID set, an `scontrol`
+    that records what it was asked in tmp/scontrol.log, and optionally an `srun` of the test's."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    tools = {"scontrol": f'#!/usr/bin/env bash\necho "$*" >>{tmp_path}/scontrol.log\n'}
+    if srun is not None:
+        tools["srun"] = srun
+    for name, text in tools.items():
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(UNAS=UNAS, SLURM_JOB_ID="4242", SLURM_NTASKS="3", PATH=f"{bin_dir}:{env['PATH']}",
+               OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+    return env
+
+
+def test_usr1_during_the_pre_launch_check_still_requeues(tmp_path):
+    """The time-limit warning can come while `unas check` runs, before any step: the job must
+    requeue (exit 3), not die with the shell's default action for SIGUSR1, and start nothing."""
+    slow_unas = tmp_path / "unas"
+    slow_unas.write_text(f"""#!/usr/bin/env bash
+if [[ $1 == check ]]; then touch {tmp_path}/checking; sleep 2; fi
+exec {UNAS} "$@"
+""")
+    slow_unas.chmod(0o755)
+    env = fake_slurm_env(tmp_path, srun="#!/usr/bin/env bash\ntouch $LAUNCHED\n")
+    env.update(UNAS=str(slow_unas), LAUNCHED=str(tmp_path / "launched"))
+    results = tmp_path / "early.h5"
+    running = subprocess.Popen(["bash", SCRIPT, *SIMULATED, "--set", f"run.results={results}"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_until(lambda: (tmp_path / "checking").exists(), 30, "the pre-launch check")
+    running.send_signal(signal.SIGUSR1)
+    output = running.communicate(timeout=60)[0]
+    assert running.returncode == 3, output
+    assert "SIGUSR1 before the step started" in output, output
+    assert "(exit 3): requeueing job 4242" in output, output
+    assert (tmp_path / "scontrol.log").read_text() == "requeue 4242\n"
+    assert not (tmp_path / "launched").exists()  # no step was started for a job that is going away
+
+
+KILLED_STEP_SRUN = """#!/usr/bin/env bash
+# srun whose step dies as when rank 0's node goes down: SIGKILL, exit 137.
+exit 137
+"""
+
+
+def test_a_step_that_dies_requeues_until_the_requeues_are_spent(tmp_path):
+    env = fake_slurm_env(tmp_path, srun=KILLED_STEP_SRUN)
+    env["UNAS_MAX_REQUEUES"] = "2"
+    results = tmp_path / "dying.h5"
+    command = ["bash", SCRIPT, *SIMULATED, "--set", f"run.results={results}"]
+    for start in (1, 2):
+        done = subprocess.run(command, cwd=ROOT, env={**env, "SLURM_RESTART_COUNT": str(start - 1)},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 137, done.stdout + done.stderr
+        assert f"ended with exit 137 (a rank or node died?), failure requeue {start} of 2: requeueing job 4242" in done.stdout
+    lines = Path(f"{results}.requeues").read_text().splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == ["job 4242 start 1: exit 137", "job 4242 start 2: exit 137"]
+    spent = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert spent.returncode == 137
+    assert f"exit 137, not requeued: all 2 requeues after failures are spent ({results}.requeues)" in spent.stderr
+    assert (tmp_path / "scontrol.log").read_text() == "requeue 4242\n" * 2
+    # Bad input is not requeued: a restart would fail the same way.
+    bad = subprocess.run(["bash", SCRIPT, "--set", "search.rounds=0"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and (tmp_path / "scontrol.log").read_text() == "requeue 4242\n" * 2
+
+
+def test_a_job_whose_rank_0_is_killed_is_requeued_and_completes(cluster, tmp_path):
+    results = tmp_path / "rank0.h5"
+    job = Job(tmp_path, *SIMULATED, "--set", f"run.results={results}")
+    wait_until(lambda: finished_count(results) >= 8, 90, "8 candidates before the kill")
+    rank0 = [pid for pid in map(int, run("pgrep", "-f", f"run.results={results}").split())
+             if f"PMIX_RANK=0".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+             and Path(f"/proc/{pid}/comm").read_text().strip() == "unas"]
+    assert len(rank0) == 1, rank0
+    os.kill(rank0[0], signal.SIGKILL)
+    wait_until(lambda: f"requeueing job {job.id}" in job.log_text(), 60, "the job to requeue itself")
+    assert "failure requeue 1 of 5" in job.log_text(), job.log_text()
+    wait_until(lambda: job.show().get("JobState") == "PENDING", 30, "the job to be pending again")
+    wait_until(lambda: subprocess.run(["pgrep", "-f", rf"^slurmstepd: \[{job.id}\.0\]"]).returncode == 1, 30,
+               "the killed step to go")
+    run("scontrol", "update", f"JobId={job.id}", "StartTime=now")
+    record = job.final(timeout=120)
+    assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), job.log_text()
+    assert sorted(int(i) for i in candidates(results)[0]["id"]) == list(range(60))
+
+
 def test_a_missing_experiment_file_is_one_line_and_exit_2():
     done = subprocess.run(["bash", "-c", "source slurm/lib/run_experiment.sh not_written_yet"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
