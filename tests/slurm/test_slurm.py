@@ -299,6 +299,9 @@ def test_a_job_whose_rank_0_is_killed_is_requeued_and_completes(cluster, tmp_pat
     wait_until(lambda: job.show().get("JobState") == "PENDING", 30, "the job to be pending again")
     wait_until(lambda: subprocess.run(["pgrep", "-f", rf"^slurmstepd: \[{job.id}\.0\]"]).returncode == 1, 30,
                "the killed step to go")
+    # slurmd refuses a start whose credential dates from the second in which it revoked the job's
+    # last one ("Job credential revoked"); a cluster's two-minute hold of a requeued job covers that.
+    time.sleep(2)
     run("scontrol", "update", f"JobId={job.id}", "StartTime=now")
     record = job.final(timeout=120)
     assert (record["JobState"], record["ExitCode"]) == ("COMPLETED", "0:0"), job.log_text()
