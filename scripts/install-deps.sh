@@ -30,6 +30,8 @@ PACKAGES=(
   python3-h5py python3-pandas python3-matplotlib python3-pytest
   # tests
   libgtest-dev
+  # `unas export`: exported C models built for a Cortex-M3 and run on qemu's mps2-an385 board
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
   # benchmarks: the same training loop in PyTorch-Python
   python3-torch
   # the slurm/ scripts on a single-node cluster (scripts/local-slurm.sh) and the `slurm` tests

@@ -4,7 +4,9 @@ Schema version 1 and 2 files read alike: version 2 adds the weight-inheritance c
 /candidates (defaults are filled in for version 1, so code downstream never asks which version it
 has) and /retrained, the front's models retrained from scratch by `unas retrain`. Later version 2
 files add early stopping: the outcome "stopped" and `stopped_at_epoch` in /candidates, `redraws`
-and `stop_rungs` in /proposals; files written before them read with their defaults (0, 0, "[]")."""
+and `stop_rungs` in /proposals; files written before them read with their defaults (0, 0, "[]").
+`unas export` adds /exports (int8 accuracy, arena, flash and RAM on the emulated target) to the
+file it exports from; a file never exported from has none."""
 from __future__ import annotations
 
 import json
@@ -37,6 +39,11 @@ PROPOSAL_COLUMNS = ["id", "parent_id", "issued_at", "redraws", "stop_rungs"]
 RETRAINED_COLUMNS = ["id", "seed_index", "seed", "rank", "outcome", "failure", "error", "test_error",
                      "pmu", "model_size", "macs", "train_seconds", "finished_at"]
 
+# The columns of Experiment.exports, in file order.
+EXPORT_COLUMNS = ["id", "outcome", "failure", "test_examples", "float_accuracy", "int8_accuracy", "pmu", "model_size",
+                  "arena_bytes", "parameter_bytes", "flash_bytes", "ram_bytes", "stack_bytes", "target_match", "target",
+                  "directory", "exported_at"]
+
 
 @dataclass
 class Experiment:
@@ -53,6 +60,8 @@ class Experiment:
     retrained: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RETRAINED_COLUMNS))
     # /proposals rows (PROPOSAL_COLUMNS), redraws 0 and stop_rungs "[]" where the file predates them
     proposal_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROPOSAL_COLUMNS))
+    # `unas export` rows (EXPORT_COLUMNS), every row as written; empty when nothing was exported
+    exports: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXPORT_COLUMNS))
 
     @property
     def scale(self) -> str | None:
@@ -194,6 +203,15 @@ def _retrained(f: h5py.File) -> pd.DataFrame:
     }, columns=RETRAINED_COLUMNS)
 
 
+def _exports(f: h5py.File) -> pd.DataFrame:
+    """The /exports rows; a file `unas export` never touched has none."""
+    if "exports" not in f:
+        return pd.DataFrame(columns=EXPORT_COLUMNS)
+    rows = f["exports"][:]
+    text = {"outcome", "failure", "target", "directory"}
+    return pd.DataFrame({c: (_text(rows[c]) if c in text else rows[c]) for c in EXPORT_COLUMNS}, columns=EXPORT_COLUMNS)
+
+
 def load(path: str | Path) -> Experiment:
     path = Path(path)
     with h5py.File(path, "r", swmr=True) as f:
@@ -201,6 +219,7 @@ def load(path: str | Path) -> Experiment:
         rows = f["candidates"][:]
         proposals = _proposals(f)
         retrained = _retrained(f)
+        exports = _exports(f)
     curves = _text(rows["val_curve"])
     frame = pd.DataFrame({
         "id": rows["id"], "parent_id": rows["parent_id"], "rank": rows["rank"],
@@ -222,7 +241,7 @@ def load(path: str | Path) -> Experiment:
                       candidates=frame, rounds=int(attrs["rounds"]), proposals=len(proposals),
                       mpi_size=int(attrs["mpi_size"]), unas_version=str(attrs["unas_version"]),
                       schema_version=int(attrs.get("schema_version", 1)), retrained=retrained,
-                      proposal_rows=proposals)
+                      proposal_rows=proposals, exports=exports)
 
 
 def _last_per_seed(e: Experiment) -> pd.DataFrame:
@@ -255,6 +274,16 @@ def retrained_accuracy(e: Experiment) -> pd.DataFrame:
     out["mean"] = good.mean().reindex(out.index)
     out["std"] = good.std(ddof=1).reindex(out.index)
     return out[columns]
+
+
+def exported(e: Experiment) -> pd.DataFrame:
+    """Per exported candidate id, its last successful export (a later export supersedes an
+    earlier one): int8 and float accuracy in %, arena, flash and RAM."""
+    rows = e.exports[e.exports["outcome"] == "ok"].drop_duplicates("id", keep="last").set_index("id")
+    out = rows[["arena_bytes", "flash_bytes", "ram_bytes", "target_match"]].copy()
+    out["int8"] = 100 * rows["int8_accuracy"].astype(float)
+    out["float"] = 100 * rows["float_accuracy"].astype(float)
+    return out
 
 
 def architecture(row) -> dict:

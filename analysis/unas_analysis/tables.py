@@ -6,15 +6,17 @@ import pandas as pd
 
 from . import baselines
 from .pareto import pareto_mask
-from .results import Experiment, retrained_accuracy
+from .results import Experiment, exported, retrained_accuracy
 
 # "Retrained test acc. %" comes after the resource columns rather than right beside "Accuracy %":
 # readers of table2.md/table4.md (tests/analysis/test_report.py among them) find the accuracy and
 # resource figures by position, and those positions stay as they were.
 RETRAINED = "Retrained test acc. %"
-COLUMNS = ["Task", "Model", "Accuracy %", "MS B", "RAM B", "MACs", RETRAINED, "Steps", "Compute h", "Difference"]
-SPARSE_COLUMNS = ["Task", "Model", "Accuracy %", "MS B", RETRAINED, "Steps", "Difference"]
+INT8 = "Int8 test acc. %"
+COLUMNS = ["Task", "Model", "Accuracy %", "MS B", "RAM B", "MACs", RETRAINED, INT8, "Steps", "Compute h", "Difference"]
+SPARSE_COLUMNS = ["Task", "Model", "Accuracy %", "MS B", RETRAINED, INT8, "Steps", "Difference"]
 NO_RETRAINING = "–"  # a found model `unas retrain` has not retrained (baseline rows leave the cell empty)
+NOT_EXPORTED = "–"  # a found model `unas export` has not exported
 
 _ACCURACY_NOTE = (
     "Accuracy % and Difference use the search-time validation accuracy of the found model{what}: 1 − val_error as the "
@@ -22,7 +24,9 @@ _ACCURACY_NOTE = (
     "errors are not comparable to full training, nor always to each other. " + RETRAINED + " is the test accuracy after "
     "`unas retrain` trained the model again from scratch with the experiment's full schedule: mean ± sample standard "
     "deviation over the seeds that finished (n), failed seeds counted apart; " + NO_RETRAINING + ": not retrained. "
-    "Baseline rows show the accuracies their papers report.")
+    "Baseline rows show the accuracies their papers report. " + INT8 + " is the test accuracy of the model `unas export` "
+    "quantised to int8 and built as C for the host, with its stored float weights' accuracy on the same examples in "
+    "brackets; " + NOT_EXPORTED + ": not exported.")
 NOTE = _ACCURACY_NOTE.format(what="")
 SPARSE_NOTE = _ACCURACY_NOTE.format(what=" (the best seen after pruning ended)")
 
@@ -71,6 +75,14 @@ def retrained_cell(summary, ident: int) -> str:
     return f"{r['mean']:.2f}{spread} ({count})"
 
 
+def int8_cell(summary, ident: int) -> str:
+    """The Int8 column's text for candidate `ident`, from exported(): "int8 (float f)"."""
+    if ident not in summary.index:
+        return NOT_EXPORTED
+    r = summary.loc[ident]
+    return f"{r['int8']:.2f} (float {r['float']:.2f})"
+
+
 def _reference(rows):
     """The first baseline that is not the paper's own µNAS row, else the first row."""
     return next((r for r in rows if not r[0].startswith("µNAS")), rows[0])
@@ -86,12 +98,13 @@ def table2(experiments: list[Experiment]) -> tuple[list[dict], list[str]]:
         for e in mine:
             steps = len(e.candidates)
             hours = e.candidates["train_seconds"].sum() / 3600
-            retrained = retrained_accuracy(e)
+            retrained, int8 = retrained_accuracy(e), exported(e)
             for how, r in picks(e):
                 accuracy = 100 * (1 - r["error"])
                 rows.append({"Task": task, "Model": f"unas {e.label} #{int(r['id'])} ({how})", "Accuracy %": f"{accuracy:.2f}",
                              "MS B": int(r["model_size"]), "RAM B": int(r["pmu"]), "MACs": int(r["macs"]),
-                             RETRAINED: retrained_cell(retrained, int(r["id"])), "Steps": steps,
+                             RETRAINED: retrained_cell(retrained, int(r["id"])), INT8: int8_cell(int8, int(r["id"])),
+                             "Steps": steps,
                              "Compute h": f"{hours:.2f}",
                              "Difference": _difference(accuracy, r["model_size"], ref[1], ref[2]) + f" vs {ref[0]}"})
         for name, accuracy, size, ram, macs in baseline_rows:
@@ -118,6 +131,7 @@ def table4(experiments: list[Experiment]) -> tuple[list[dict], list[str]]:
             accuracy = 100 * (1 - r["error"])
             rows.append({"Task": task, "Model": f"unas {e.label} #{int(r['id'])}", "Accuracy %": f"{accuracy:.2f}",
                          "MS B": int(r["model_size"]), RETRAINED: retrained_cell(retrained_accuracy(e), int(r["id"])),
+                         INT8: int8_cell(exported(e), int(r["id"])),
                          "Steps": len(e.candidates),
                          "Difference": _difference(accuracy, r["model_size"], ref[1], ref[2]) + f" vs {ref[0]}"})
         for name, accuracy, size in baseline_rows:

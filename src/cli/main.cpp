@@ -8,6 +8,7 @@
 #include "arch/architecture.h"
 #include "cli/arch_command.h"
 #include "cli/data_command.h"
+#include "cli/export_command.h"
 #include "cli/inspect_command.h"
 #include "cli/run_command.h"
 #include "cli/train_command.h"
@@ -16,6 +17,7 @@
 #include "resources/build_layer_graph.h"
 #include "resources/peak_memory.h"
 #include "data/dataset.h"
+#include "deploy/quantised_model.h"
 #include "train/device.h"
 
 namespace {
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   unas::cli::register_run_commands(app, exit_code);
   unas::cli::register_inspect_command(app, exit_code);
+  unas::cli::register_export_command(app, exit_code);
   unas::train::tune_allocator_for_training();
 
   try {
@@ -68,6 +71,8 @@ int main(int argc, char** argv) {
   } catch (const unas::resources::GraphError& e) {
     return fail(unas::cli::kExitBadInput, e.what());
   } catch (const unas::data::DataError& e) {
+    return fail(unas::cli::kExitBadInput, e.what());
+  } catch (const unas::deploy::QuantisationError& e) {
     return fail(unas::cli::kExitBadInput, e.what());
   } catch (const std::exception& e) {
     return fail(unas::cli::kExitFailure, e.what());

@@ -61,11 +61,19 @@ Pipe make_pipe() {
   return p;
 }
 
-pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int answer_fd) {
+// Each output pipe's write end becomes the child's descriptor `target` (3 for an answer; 1 and 2
+// for a tool's stdout and stderr).
+struct Output {
+  Pipe pipe;
+  int target;
+  std::string* sink;
+};
+
+pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, const std::vector<Output>& outputs) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
-  posix_spawn_file_actions_adddup2(&actions, answer_fd, kChildAnswerFd);
+  for (const Output& o : outputs) posix_spawn_file_actions_adddup2(&actions, o.pipe.write.get(), o.target);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t blocked, defaults;
@@ -93,42 +101,54 @@ int milliseconds_until(std::optional<Clock::time_point> deadline) {
   return static_cast<int>(std::clamp<long long>(left, 0, 60'000));
 }
 
-}  // namespace
-
-ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& input,
-                       std::optional<double> timeout_seconds) {
+// run_child and run_capturing_output: starts `argv`, feeds it `input`, collects what it writes
+// to each output's descriptor until it has closed them all, and waits for it.
+ChildOutcome run(const std::vector<std::string>& argv, const std::string& input, std::optional<double> timeout_seconds,
+                 std::vector<Output> outputs) {
   // A child that dies before it has read its input must cost an EPIPE, not this process.
   static const bool sigpipe_ignored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
   (void)sigpipe_ignored;
-  Pipe in = make_pipe(), out = make_pipe();
+  Pipe in = make_pipe();
   const auto started = Clock::now();
   std::optional<Clock::time_point> deadline;
   if (timeout_seconds)
     deadline = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*timeout_seconds));
-  const pid_t pid = spawn(argv, in.read.get(), out.write.get());
+  const pid_t pid = spawn(argv, in.read.get(), outputs);
   in.read.close();
-  out.write.close();
+  for (Output& o : outputs) o.pipe.write.close();
   fcntl(in.write.get(), F_SETFL, O_NONBLOCK);
 
   ChildOutcome outcome;
   std::size_t written = 0;
   if (input.empty()) in.write.close();
   char buffer[1 << 16];
-  while (out.read.get() >= 0) {
-    pollfd fds[2] = {{out.read.get(), POLLIN, 0}, {in.write.get(), POLLOUT, 0}};
-    const int ready = poll(fds, in.write.get() >= 0 ? 2 : 1, milliseconds_until(deadline));
+  const auto open_outputs = [&] {
+    return std::count_if(outputs.begin(), outputs.end(), [](const Output& o) { return o.pipe.read.get() >= 0; });
+  };
+  while (open_outputs() > 0) {
+    // The outputs still open, then stdin while there is input left to write.
+    std::vector<pollfd> fds;
+    std::vector<Output*> polled;
+    for (Output& o : outputs)
+      if (o.pipe.read.get() >= 0) {
+        fds.push_back({o.pipe.read.get(), POLLIN, 0});
+        polled.push_back(&o);
+      }
+    if (in.write.get() >= 0) fds.push_back({in.write.get(), POLLOUT, 0});
+    const int ready = poll(fds.data(), fds.size(), milliseconds_until(deadline));
     if (ready < 0 && errno != EINTR) throw_errno("poll");
     if (deadline && Clock::now() >= *deadline) {
       outcome.timed_out = true;
       break;
     }
     if (ready <= 0) continue;
-    if (fds[0].revents != 0) {
-      const ssize_t n = read(out.read.get(), buffer, sizeof buffer);
-      if (n > 0) outcome.answer.append(buffer, static_cast<std::size_t>(n));
-      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) out.read.close();
+    for (std::size_t i = 0; i < polled.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      const ssize_t n = read(polled[i]->pipe.read.get(), buffer, sizeof buffer);
+      if (n > 0) polled[i]->sink->append(buffer, static_cast<std::size_t>(n));
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) polled[i]->pipe.read.close();
     }
-    if (in.write.get() >= 0 && fds[1].revents != 0) {
+    if (in.write.get() >= 0 && fds.back().revents != 0) {
       const ssize_t n = write(in.write.get(), input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
       // Everything written, or the child closed its stdin (it died, or needs no more).
@@ -136,14 +156,14 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& 
     }
   }
   in.write.close();
-  // It closed descriptor 3 (or ran out of time): now it should end.
+  // It closed its outputs (or ran out of time): now it should end.
   int status = 0;
   if (outcome.timed_out) kill(pid, SIGKILL);
   for (;;) {
     const pid_t done = waitpid(pid, &status, outcome.timed_out ? 0 : WNOHANG);
     if (done == pid) break;
     if (done < 0 && errno != EINTR) throw_errno("waitpid");
-    if (done == 0 && deadline && Clock::now() >= *deadline) {  // it closed 3 and went on: out of time
+    if (done == 0 && deadline && Clock::now() >= *deadline) {  // it closed them and went on: out of time
       outcome.timed_out = true;
       kill(pid, SIGKILL);
     } else if (done == 0) {
@@ -155,6 +175,27 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& 
   if (WIFEXITED(status)) outcome.exit_status = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
   return outcome;
+}
+
+}  // namespace
+
+ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& input,
+                       std::optional<double> timeout_seconds) {
+  std::string answer;
+  std::vector<Output> outputs;
+  outputs.push_back({make_pipe(), kChildAnswerFd, &answer});
+  ChildOutcome outcome = run(argv, input, timeout_seconds, std::move(outputs));
+  outcome.answer = std::move(answer);
+  return outcome;
+}
+
+ChildOutput run_capturing_output(const std::vector<std::string>& argv, std::optional<double> timeout_seconds) {
+  ChildOutput output;
+  std::vector<Output> outputs;
+  outputs.push_back({make_pipe(), 1, &output.stdout_text});
+  outputs.push_back({make_pipe(), 2, &output.stderr_text});
+  output.outcome = run(argv, "", timeout_seconds, std::move(outputs));
+  return output;
 }
 
 std::string signal_name(int signal) {

@@ -2,8 +2,10 @@
 // Runs a program as a child process with a message on its stdin, collects the message it writes
 // to file descriptor 3, and reports how it ended: exited (with which status), killed by a signal,
 // or out of time (then killed). Its stdout and stderr are the caller's, so what it logs lands
-// in the job's log. No torch, no MPI: posix_spawn (a vfork and exec, cheap even from a process
-// holding gigabytes, and safe under OpenMPI, where a plain fork of a rank is not).
+// in the job's log. For a tool whose stdout is the result (a compiler, an emulator),
+// run_capturing_output collects stdout and stderr instead. No torch, no MPI: posix_spawn (a vfork
+// and exec, cheap even from a process holding gigabytes, and safe under OpenMPI, where a plain
+// fork of a rank is not).
 #include <sys/types.h>
 
 #include <cstdint>
@@ -32,6 +34,18 @@ struct ChildOutcome {
 // handle. Throws std::system_error when it cannot be started.
 ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& input,
                        std::optional<double> timeout_seconds = std::nullopt);
+
+// What a tool run by run_capturing_output printed, each stream in full, and how it ended.
+struct ChildOutput {
+  ChildOutcome outcome;  // its answer stays empty: descriptor 3 is not collected
+  std::string stdout_text;
+  std::string stderr_text;
+};
+
+// As run_child, but with an empty stdin, and collecting what the child writes to its stdout and
+// its stderr (apart, so a tool's diagnostics never mix with its output) until it closes both.
+ChildOutput run_capturing_output(const std::vector<std::string>& argv,
+                                 std::optional<double> timeout_seconds = std::nullopt);
 
 // "SIGSEGV", "SIGKILL", ... ("signal 42" for one without a name).
 std::string signal_name(int signal);

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "data/load_dataset.h"
-#include "data/stratified_split.h"
 #include "resources/resource_figures.h"
+#include "run/experiment_dataset.h"
 #include "train/model_weights.h"
 #include "train/trainer.h"
 
@@ -23,15 +23,6 @@ ResourceCounts counts(const resources::LayerGraph& graph, bool sparse) {
   options.sparse = sparse;
   const auto f = resources::measure_resources(graph, options);
   return ResourceCounts{f.peak_memory_bytes, f.model_size_bytes, f.macs};
-}
-
-// n examples of the split (all for n <= 0), every class in proportion: data sets are often
-// stored sorted by class (the MNIST subset, Chars74K's folders), where the first n would hold
-// a class or two.
-data::Split class_balanced_subset(const data::Split& s, std::int64_t n, std::uint64_t seed) {
-  if (n <= 0 || n >= s.size()) return s;
-  Rng rng(derive_seed(seed, static_cast<std::uint64_t>(n), "subset"));
-  return s.select(data::stratified_split(s.labels, n, rng).taken);
 }
 
 std::string pruned_layers_json(const resources::PrunedLayers& layers) {
@@ -61,11 +52,7 @@ CandidateEvaluator::CandidateEvaluator(const ExperimentConfig& config) : config_
 
 const data::Dataset& CandidateEvaluator::dataset() {
   if (!dataset_) {
-    data::Dataset d = data::load_dataset(config_.dataset);
-    d.train = class_balanced_subset(d.train, config_.max_train, config_.dataset.split_seed);
-    d.validation = class_balanced_subset(d.validation, config_.max_validation, config_.dataset.split_seed);
-    d.test = class_balanced_subset(d.test, config_.max_test, config_.dataset.split_seed);
-    dataset_ = std::move(d);
+    dataset_ = load_experiment_dataset(config_);
   }
   return *dataset_;
 }

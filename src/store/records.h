@@ -81,11 +81,35 @@ struct RetrainedRecord {
   bool ok() const { return outcome == "ok"; }
 };
 
+// One model exported to int8 C (`unas export`): its accuracy as int8 beside float, and its
+// memory as planned and as measured on an emulated Cortex-M beside the resource model's figures.
+struct ExportRecord {
+  std::int64_t id = 0;  // the candidate
+  std::string outcome = "ok";
+  std::string failure;
+  std::int64_t test_examples = 0;
+  double float_accuracy = 0.0;  // the stored float weights on the test split
+  double int8_accuracy = 0.0;   // the exported C model, built for the host, on the same examples
+  std::int64_t pmu = 0, model_size = 0;  // predicted by the resource model (bytes)
+  std::int64_t arena_bytes = 0;          // the planner's arena
+  std::int64_t parameter_bytes = 0;      // int8 weights, int32 biases, requantisation constants
+  std::int64_t flash_bytes = -1;         // on the target: text + data; -1 when not run there
+  std::int64_t ram_bytes = -1;           // on the target: data + bss + measured stack
+  std::int64_t stack_bytes = -1;
+  std::int32_t target_match = -1;  // 1: the target's outputs equal the host's bit for bit, 0: not, -1: not run
+  std::string target;              // "mps2-an385 (Cortex-M3, qemu)", or "" when not run
+  std::string directory;           // where the sources were written
+  double exported_at = 0.0;        // Unix seconds
+
+  bool ok() const { return outcome == "ok"; }
+};
+
 struct ResultsContents {
   RunInfo info;
   std::vector<ProposalRecord> proposals;    // in issue order
   std::vector<CandidateRecord> candidates;  // in completion order
   std::vector<RetrainedRecord> retrained;   // in completion order
+  std::vector<ExportRecord> exports;        // in export order (a later export of an id supersedes)
   std::vector<std::int64_t> with_weights;   // candidates whose weights are stored, ascending
 };
 

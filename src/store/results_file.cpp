@@ -27,6 +27,8 @@ constexpr std::size_t kOutcomeBytes = 8;
 constexpr std::size_t kMorphismBytes = 128;
 constexpr std::size_t kStopRungsBytes = 512;
 constexpr std::size_t kManifestBytes = 16384;
+constexpr std::size_t kTargetBytes = 64;
+constexpr std::size_t kDirectoryBytes = 1024;
 constexpr hsize_t kChunkRows = 16;
 constexpr hsize_t kChunkFloats = 65536;  // 256 KB
 
@@ -76,6 +78,19 @@ struct RetrainedRow {
   double val_error, test_error;
   std::int64_t pmu, model_size, macs;
   double train_seconds, finished_at;
+};
+
+struct ExportRow {
+  std::int64_t id;
+  char outcome[kOutcomeBytes];
+  char failure[kFailureBytes];
+  std::int64_t test_examples;
+  double float_accuracy, int8_accuracy;
+  std::int64_t pmu, model_size, arena_bytes, parameter_bytes, flash_bytes, ram_bytes, stack_bytes;
+  std::int32_t target_match;
+  char target[kTargetBytes];
+  char directory[kDirectoryBytes];
+  double exported_at;
 };
 
 Hid proposal_row_type() {
@@ -157,6 +172,30 @@ Hid retrained_row_type() {
   return t;
 }
 
+Hid export_row_type() {
+  Hid t(H5Tcreate(H5T_COMPOUND, sizeof(ExportRow)), H5Tclose);
+  const Hid outcome = hdf5::string_type(kOutcomeBytes), failure = hdf5::string_type(kFailureBytes),
+            target = hdf5::string_type(kTargetBytes), directory = hdf5::string_type(kDirectoryBytes);
+  UNAS_FIELD(t.get(), ExportRow, id, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, outcome, outcome.get());
+  UNAS_FIELD(t.get(), ExportRow, failure, failure.get());
+  UNAS_FIELD(t.get(), ExportRow, test_examples, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, float_accuracy, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), ExportRow, int8_accuracy, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), ExportRow, pmu, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, model_size, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, arena_bytes, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, parameter_bytes, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, flash_bytes, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, ram_bytes, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, stack_bytes, H5T_NATIVE_INT64);
+  UNAS_FIELD(t.get(), ExportRow, target_match, H5T_NATIVE_INT32);
+  UNAS_FIELD(t.get(), ExportRow, target, target.get());
+  UNAS_FIELD(t.get(), ExportRow, directory, directory.get());
+  UNAS_FIELD(t.get(), ExportRow, exported_at, H5T_NATIVE_DOUBLE);
+  return t;
+}
+
 Hid file_access() {
   Hid fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);  // SWMR needs the latest format
@@ -218,6 +257,15 @@ void recover_after_crash(const fs::path& path) {
   check(H5Fincrement_filesize(file.get(), 0), path, "cannot repair the file's end of allocation");
 }
 
+// Files written before `unas export` existed lack /exports. A file open in SWMR mode cannot
+// gain a table, so it is added here, in a plain read-write open, before the SWMR one.
+void add_exports_table(const fs::path& path) {
+  const Hid file = checked(H5Fopen(path.c_str(), H5F_ACC_RDWR, file_access().get()), H5Fclose, path,
+                           "cannot open the results file for writing (is another unas run writing it?)");
+  if (H5Lexists(file.get(), "exports", H5P_DEFAULT) > 0) return;
+  hdf5::create_table(file.get(), "exports", export_row_type().get(), kChunkRows, hdf5::Compression::kRows, path);
+}
+
 void check_schema(hid_t file, const fs::path& path) {
   const auto version = read_attribute<std::int64_t>(file, "schema_version", H5T_NATIVE_INT64, path);
   if (version < kSchemaVersion)
@@ -242,9 +290,10 @@ Hid open_for_reading(const fs::path& path) {
 }  // namespace
 
 struct ResultsFile::Handles {
-  Hid file, proposals, candidates, weights, weight_index, retrained;
+  Hid file, proposals, candidates, weights, weight_index, retrained, exports;
   Hid proposal_type = proposal_row_type(), candidate_type = candidate_row_type(),
-      weight_index_type = weight_index_row_type(), retrained_type = retrained_row_type();
+      weight_index_type = weight_index_row_type(), retrained_type = retrained_row_type(),
+      export_type = export_row_type();
 };
 
 namespace {
@@ -342,6 +391,7 @@ ResultsFile ResultsFile::create(const fs::path& path, const RunInfo& info) {
     hdf5::create_table(file.get(), "weights", H5T_NATIVE_FLOAT, kChunkFloats, Compression::kFloats, path);
     hdf5::create_table(file.get(), "weight_index", types.weight_index_type.get(), kChunkRows, Compression::kRows, path);
     hdf5::create_table(file.get(), "retrained", types.retrained_type.get(), kChunkRows, Compression::kRows, path);
+    hdf5::create_table(file.get(), "exports", types.export_type.get(), kChunkRows, Compression::kRows, path);
   }
   fs::rename(building, path);
   return reopen(path);
@@ -351,6 +401,7 @@ ResultsFile ResultsFile::reopen(const fs::path& path) {
   hdf5::silence_errors();
   if (!fs::exists(path)) throw StoreError(fmt::format("{}: no such results file", path.string()));
   recover_after_crash(path);
+  add_exports_table(path);
   auto h = std::make_unique<Handles>();
   h->file = checked(H5Fopen(path.c_str(), H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, file_access().get()), H5Fclose, path,
                     "cannot open the results file for writing (is another unas run writing it?)");
@@ -360,6 +411,7 @@ ResultsFile ResultsFile::reopen(const fs::path& path) {
   h->weights = hdf5::open_table(h->file.get(), "weights", path);
   h->weight_index = hdf5::open_table(h->file.get(), "weight_index", path);
   h->retrained = hdf5::open_table(h->file.get(), "retrained", path);
+  h->exports = hdf5::open_table(h->file.get(), "exports", path);
   return ResultsFile(path, std::move(h));
 }
 
@@ -425,6 +477,29 @@ void ResultsFile::append(const RetrainedRecord& r) {
   row.train_seconds = r.train_seconds;
   row.finished_at = r.finished_at;
   write_checked([&] { hdf5::append(handles_->retrained.get(), handles_->retrained_type.get(), &row, 1, path_); });
+}
+
+void ResultsFile::append(const ExportRecord& r) {
+  auto row = std::make_unique<ExportRow>();
+  std::memset(row.get(), 0, sizeof(ExportRow));
+  row->id = r.id;
+  put(row->outcome, r.outcome, "outcome");
+  put(row->failure, r.failure.substr(0, kFailureBytes - 1), "failure");
+  row->test_examples = r.test_examples;
+  row->float_accuracy = r.float_accuracy;
+  row->int8_accuracy = r.int8_accuracy;
+  row->pmu = r.pmu;
+  row->model_size = r.model_size;
+  row->arena_bytes = r.arena_bytes;
+  row->parameter_bytes = r.parameter_bytes;
+  row->flash_bytes = r.flash_bytes;
+  row->ram_bytes = r.ram_bytes;
+  row->stack_bytes = r.stack_bytes;
+  row->target_match = r.target_match;
+  put(row->target, r.target, "target");
+  put(row->directory, r.directory, "directory");
+  row->exported_at = r.exported_at;
+  write_checked([&] { hdf5::append(handles_->exports.get(), handles_->export_type.get(), row.get(), 1, path_); });
 }
 
 void ResultsFile::append_weights(std::int64_t id, const Weights& weights) {
@@ -513,6 +588,13 @@ ResultsContents ResultsFile::read(const fs::path& path) {
     out.retrained.push_back(RetrainedRecord{row.id, row.seed_index, row.seed, row.rank, get(row.outcome),
                                             get(row.failure), row.val_error, row.test_error, row.pmu, row.model_size,
                                             row.macs, row.train_seconds, row.finished_at});
+  if (H5Lexists(file.get(), "exports", H5P_DEFAULT) > 0)
+    for (const ExportRow& row : hdf5::read_rows<ExportRow>(file.get(), "exports", export_row_type().get(), path))
+      out.exports.push_back(ExportRecord{row.id, get(row.outcome), get(row.failure), row.test_examples,
+                                         row.float_accuracy, row.int8_accuracy, row.pmu, row.model_size,
+                                         row.arena_bytes, row.parameter_bytes, row.flash_bytes, row.ram_bytes,
+                                         row.stack_bytes, row.target_match, get(row.target), get(row.directory),
+                                         row.exported_at});
   for (const auto& [id, stored] : load_weight_index<StoredWeights>(file.get(), path)) out.with_weights.push_back(id);
   return out;
 }

@@ -14,6 +14,10 @@
 //                   weights are /weights[offset:offset+count], split in that order
 //   /retrained      rows: id, seed_index, seed, rank, outcome, failure, val_error, test_error,
 //                   pmu, model_size, macs, train_seconds, finished_at
+//   /exports        rows: id, outcome, failure, test_examples, float_accuracy, int8_accuracy, pmu,
+//                   model_size, arena_bytes, parameter_bytes, flash_bytes, ram_bytes, stack_bytes,
+//                   target_match, target, directory, exported_at (`unas export`; added to an older
+//                   file by its first export, so a file without it is still schema 2)
 // Strings are fixed-length (h5py gives bytes: .decode()), JSON where structured.
 //
 // Crash safety: the file is written in HDF5's single-writer/multiple-reader (SWMR) mode, which
@@ -64,6 +68,7 @@ class ResultsFile {
   void append(const ProposalRecord& record);
   void append(const CandidateRecord& record);
   void append(const RetrainedRecord& record);
+  void append(const ExportRecord& record);
   void append_weights(std::int64_t id, const Weights& weights);
 
   // Weights stored by this or an earlier run of the file.

@@ -50,9 +50,11 @@ CandidateModelImpl::CandidateModelImpl(const resources::LayerGraph& graph, doubl
   }
 }
 
-torch::Tensor CandidateModelImpl::forward(const torch::Tensor& input, std::vector<resources::TensorShape>* shapes) {
+torch::Tensor CandidateModelImpl::forward(const torch::Tensor& input, std::vector<resources::TensorShape>* shapes,
+                                          const TensorObserver* observe) {
   std::vector<torch::Tensor> values(graph_.tensors().size());
   values[static_cast<std::size_t>(graph_.input())] = input;
+  if (observe) (*observe)(graph_.input(), input);
   const auto& ops = graph_.ops();
   for (std::size_t k = 0; k < ops.size(); ++k) {
     const resources::Op& op = ops[k];
@@ -84,6 +86,7 @@ torch::Tensor CandidateModelImpl::forward(const torch::Tensor& input, std::vecto
       }
     }
     if (op.relu) y = torch::relu(y);
+    if (observe) (*observe)(op.output, y);
     if (shapes) {
       const bool flat = y.dim() == 2;
       shapes->push_back({flat ? 1 : static_cast<int>(y.size(2)), flat ? 1 : static_cast<int>(y.size(3)), static_cast<int>(y.size(1))});

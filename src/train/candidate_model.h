@@ -4,6 +4,7 @@
 // disagree with the PMU / model size / MACs figures.
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,13 +30,18 @@ struct PrunableWeight {
   torch::Tensor weight;  // conv: out×in×K×K, dense: out×in; dim 0 indexes the output groups
 };
 
+// Sees every tensor of a forward pass, by graph tensor id, the network input first (calibration).
+using TensorObserver = std::function<void(int tensor, const torch::Tensor& value)>;
+
 class CandidateModelImpl : public torch::nn::Module {
  public:
   // `dropout` is applied before every dense layer but the classifier (the authors' rule).
   CandidateModelImpl(const resources::LayerGraph& graph, double dropout);
 
   // `shapes`, when given, receives the output shape (H, W, C) of every op in graph order.
-  torch::Tensor forward(const torch::Tensor& input, std::vector<resources::TensorShape>* shapes = nullptr);
+  // `observe`, when given, is shown each tensor as it is computed.
+  torch::Tensor forward(const torch::Tensor& input, std::vector<resources::TensorShape>* shapes = nullptr,
+                        const TensorObserver* observe = nullptr);
 
   // Kernels of convolutions and dense layers, the classifier excluded, in graph order.
   std::vector<PrunableWeight> prunable_weights() const;

@@ -46,6 +46,12 @@ RETRAINED = [("id", "<i8"), ("seed_index", "<i4"), ("seed", "<u8"), ("rank", "<i
              ("failure", f"S{FAILURE}"), ("val_error", "<f8"), ("test_error", "<f8"), ("pmu", "<i8"),
              ("model_size", "<i8"), ("macs", "<i8"), ("train_seconds", "<f8"), ("finished_at", "<f8")]
 WEIGHT_INDEX = [("id", "<i8"), ("offset", "<i8"), ("count", "<i8"), ("tensors", f"S{TENSORS}")]
+# /exports, added to a file by `unas export` (still schema version 2).
+EXPORTS = [("id", "<i8"), ("outcome", f"S{OUTCOME}"), ("failure", f"S{FAILURE}"), ("test_examples", "<i8"),
+           ("float_accuracy", "<f8"), ("int8_accuracy", "<f8"), ("pmu", "<i8"), ("model_size", "<i8"),
+           ("arena_bytes", "<i8"), ("parameter_bytes", "<i8"), ("flash_bytes", "<i8"), ("ram_bytes", "<i8"),
+           ("stack_bytes", "<i8"), ("target_match", "<i4"), ("target", "S64"), ("directory", "S1024"),
+           ("exported_at", "<f8")]
 
 ARCHITECTURE = json.dumps({"conv_blocks": [{"layers": [{"type": "Conv2D", "ker_size": 3, "filters": 5}]}],
                            "pooling": None, "dense_blocks": []})
@@ -91,8 +97,16 @@ def experiment_toml(name, kind="mnist", bounds="error = 0.5\npeak_memory = 4000\
            f'[bounds]\n{bounds}\n[training]\nepochs = 3\n{pruning}'
 
 
+def export(ident, int8, float_accuracy, outcome="ok") -> dict:
+    return {"id": ident, "outcome": outcome, "failure": "" if outcome == "ok" else "qemu did not finish",
+            "test_examples": 10000, "float_accuracy": float_accuracy, "int8_accuracy": int8, "pmu": 1000,
+            "model_size": 4500, "arena_bytes": 1000, "parameter_bytes": 4700, "flash_bytes": 40000, "ram_bytes": 3000,
+            "stack_bytes": 500, "target_match": 1, "target": "mps2-an385 (Cortex-M3, qemu)", "directory": "/tmp/x",
+            "exported_at": 1.9e9}
+
+
 def write_results(path: Path, name: str, candidates: list[dict], version=2, retrained=(), toml=None, mode="w",
-                  early_stopping_fields=True):
+                  early_stopping_fields=True, exports=None):
     """A results file in unas's layout: root attributes (variable-length UTF-8 strings, int64,
     uint64), chunked extendable datasets of compound rows in SWMR-capable (latest) format; a
     version 1 file leaves out the version 2 columns and datasets, and early_stopping_fields=False
@@ -115,6 +129,8 @@ def write_results(path: Path, name: str, candidates: list[dict], version=2, retr
                 ("candidates", candidates, CANDIDATE_ES if es else CANDIDATE_V2 if v2 else CANDIDATE_V1)]
     if v2:
         datasets += [("retrained", list(retrained), RETRAINED), ("weight_index", [], WEIGHT_INDEX)]
+        if exports is not None:
+            datasets += [("exports", list(exports), EXPORTS)]
         f.create_dataset("weights", shape=(0,), maxshape=(None,), chunks=(1024,), dtype="<f4")
     for key, rows, dtype in datasets:
         data = table([{k: v for k, v in r.items() if k in dict(dtype)} for r in rows], dtype)
@@ -183,7 +199,9 @@ def files(tmp_path_factory):
     paths = {"mnist_ae": tmp / "mnist_ae.h5", "mnist_sparse": tmp / "mnist_sparse.h5",
              "chars74k_ae": tmp / "chars74k_ae.h5", "chars74k_sparse": tmp / "chars74k_sparse.h5",
              "mnist_ae_fast": tmp / "mnist_ae_fast.h5"}
-    write_results(paths["mnist_ae"], "mnist_ae", MNIST, retrained=MNIST_RETRAINED)
+    # #3 exported twice (the later export counts), #4 once but it failed there
+    write_results(paths["mnist_ae"], "mnist_ae", MNIST, retrained=MNIST_RETRAINED,
+                  exports=[export(3, 0.90, 0.95), export(3, 0.9412, 0.9533), export(4, 0.5, 0.9, outcome="failed")])
     write_results(paths["mnist_sparse"], "mnist_sparse", SPARSE, retrained=SPARSE_RETRAINED, toml=SPARSE_TOML)
     write_results(paths["chars74k_ae"], "chars74k_ae", CHARS, version=1, toml=CHARS_TOML)
     write_results(paths["chars74k_sparse"], "chars74k_sparse", CHARS, version=1, toml=CHARS_SPARSE_TOML)
@@ -254,6 +272,24 @@ def test_table2_shows_retrained_mean_and_std(report):
     assert rows["unas chars74k_ae #1 (most accurate)"][tables.RETRAINED] == "–"  # a version 1 file
     assert rows["SpArSe"][tables.RETRAINED] == ""  # baselines were not retrained here
     assert list(md_rows((report / "table2.md").read_text())[0]) == tables.COLUMNS
+
+
+def test_exports_load_and_fill_the_int8_column(files, report):
+    e = results.load(files["mnist_ae"])
+    assert list(e.exports.columns) == results.EXPORT_COLUMNS
+    assert list(e.exports["id"]) == [3, 3, 4] and list(e.exports["outcome"]) == ["ok", "ok", "failed"]
+    assert e.exports.loc[0, "target"] == "mps2-an385 (Cortex-M3, qemu)"
+    assert list(e.exports["flash_bytes"]) == [40000] * 3
+    summary = results.exported(e)
+    assert list(summary.index) == [3]  # the failed export of #4 is not a result
+    assert summary.loc[3, "int8"] == pytest.approx(94.12) and summary.loc[3, "float"] == pytest.approx(95.33)
+    assert results.load(files["chars74k_ae"]).exports.empty  # a version 1 file
+    rows = {r["Model"]: r for r in md_rows((report / "table2.md").read_text())}
+    assert rows["unas mnist_ae #3 (most accurate)"][tables.INT8] == "94.12 (float 95.33)"
+    assert rows["unas mnist_ae #4 (smallest)"][tables.INT8] == "–"
+    assert rows["SpArSe"][tables.INT8] == ""
+    sparse = {r["Model"]: r for r in md_rows((report / "table4.md").read_text())}
+    assert sparse["unas mnist_sparse #1"][tables.INT8] == "–"
 
 
 def test_table4_shows_retrained_mean_and_std(report):

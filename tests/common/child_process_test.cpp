@@ -63,6 +63,24 @@ TEST(ChildProcess, AChildThatIgnoresItsInputCostsTheParentNothing) {
   EXPECT_THROW(run_child({"/nonexistent/program"}, ""), std::system_error);
 }
 
+TEST(ChildProcess, CapturesAToolsStdoutAndStderrApart) {
+  // More than a pipe holds on both streams at once: neither may block the other.
+  const ChildOutput o =
+      run_capturing_output({"/bin/sh", "-c",
+                            "head -c 200000 /dev/zero | tr '\\0' o; head -c 200000 /dev/zero | tr '\\0' e >&2; "
+                            "echo out; echo err >&2; exit 4"});
+  EXPECT_EQ(o.outcome.exit_status, 4);
+  EXPECT_EQ(o.stdout_text, std::string(200000, 'o') + "out\n");
+  EXPECT_EQ(o.stderr_text, std::string(200000, 'e') + "err\n");
+  EXPECT_TRUE(o.outcome.answer.empty());
+  // Its stdin is empty (a tool waiting for input ends at once), and the time limit holds.
+  EXPECT_TRUE(run_capturing_output({"/bin/cat"}).outcome.exited_cleanly());
+  const ChildOutput hung = run_capturing_output({"/bin/sh", "-c", "echo started; sleep 30"}, 0.3);
+  EXPECT_TRUE(hung.outcome.timed_out);
+  EXPECT_EQ(hung.stdout_text, "started\n");
+  EXPECT_THROW(run_capturing_output({"/nonexistent/program"}), std::system_error);
+}
+
 TEST(ByteSize, ParsesWhatConfigsWriteAndPrintsItBack) {
   EXPECT_EQ(parse_byte_size("4GiB"), 4LL << 30);
   EXPECT_EQ(parse_byte_size("512 MiB"), 512LL << 20);

@@ -1,6 +1,7 @@
 #include "store/results_file.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -184,6 +185,55 @@ TEST_F(ResultsFileTest, WeightsAndRetrainedRowsReadBack) {
                          "assert r['id'] == 3 and t[0] == ['b0.l0.conv.weight', [6, 2]] and v[0] == 10.0 and v[-1] == -10.0, (r, t, v); "
                          "assert f.attrs['schema_version'] == 2 and len(f['retrained']) == 3\"";
   EXPECT_EQ(std::system(py.c_str()), 0);
+}
+
+ExportRecord exported(std::int64_t id, bool ok) {
+  ExportRecord e;
+  e.id = id;
+  e.outcome = ok ? "ok" : "failed";
+  e.failure = ok ? "" : "qemu did not finish within 600 s";
+  e.test_examples = 10000;
+  e.float_accuracy = 0.8663;
+  e.int8_accuracy = 0.8676;
+  e.pmu = 23328;
+  e.model_size = 25910;
+  e.arena_bytes = 23328;
+  e.parameter_bytes = 31478;
+  e.flash_bytes = ok ? 35000 : -1;
+  e.ram_bytes = ok ? 23500 : -1;
+  e.stack_bytes = ok ? 172 : -1;
+  e.target_match = ok ? 1 : -1;
+  e.target = ok ? "mps2-an385 (Cortex-M3, qemu)" : "";
+  e.directory = "/tmp/export/candidate_" + std::to_string(id);
+  e.exported_at = 1.9e9;
+  return e;
+}
+
+// A file from before `unas export` has no /exports: reopening adds it, and the rows read back.
+TEST_F(ResultsFileTest, ExportsAreAddedToAnOlderFileAndReadBack) {
+  const fs::path path = dir_ / "e.h5";
+  ResultsFile::create(path, info()).append(candidate(0));
+  {  // as files written before exports existed
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    ASSERT_GE(H5Ldelete(file, "exports", H5P_DEFAULT), 0);
+    H5Fclose(file);
+  }
+  EXPECT_TRUE(ResultsFile::read(path).exports.empty());
+  ResultsFile::reopen(path).append(exported(0, true));
+  ResultsFile::reopen(path).append(exported(0, false));
+  const ResultsContents c = ResultsFile::read(path);
+  ASSERT_EQ(c.exports.size(), 2U);
+  const ExportRecord& a = c.exports[0];
+  const ExportRecord want = exported(0, true);
+  EXPECT_EQ(std::tie(a.id, a.outcome, a.test_examples, a.float_accuracy, a.int8_accuracy, a.pmu, a.model_size),
+            std::tie(want.id, want.outcome, want.test_examples, want.float_accuracy, want.int8_accuracy, want.pmu, want.model_size));
+  EXPECT_EQ(std::tie(a.arena_bytes, a.parameter_bytes, a.flash_bytes, a.ram_bytes, a.stack_bytes, a.target_match),
+            std::tie(want.arena_bytes, want.parameter_bytes, want.flash_bytes, want.ram_bytes, want.stack_bytes, want.target_match));
+  EXPECT_EQ(std::tie(a.target, a.directory, a.exported_at), std::tie(want.target, want.directory, want.exported_at));
+  EXPECT_EQ(c.exports[1].failure, "qemu did not finish within 600 s");
+  EXPECT_EQ(c.exports[1].flash_bytes, -1);
+  EXPECT_EQ(c.candidates.size(), 1U);  // nothing else touched
 }
 
 TEST_F(ResultsFileTest, ClearErrorsForBadFilesAndFields) {
