@@ -5,7 +5,7 @@ usage: analysis/make_report.py results/*.h5 [--out results/report/]
 
 Writes candidates.csv (every candidate of every experiment, with its weight-inheritance and
 early-stopping columns: stopped_at_epoch, redraws, stop_rungs),
-retrained.csv (every `unas retrain` row), fronts.csv (each experiment's
+retrained.csv (every `unas retrain` row), exports.csv (every `unas export` row), fronts.csv (each experiment's
 fronts of error vs model size, PMU and MACs over the models within its bounds), table2/table4
 (.md and .tex),
 fig3_<task>, fig4 and hypervolume figures (.png and .pdf), hypervolume.csv, and report.md,
@@ -99,6 +99,8 @@ def main(argv=None) -> int:
     pd.concat(frames, ignore_index=True).to_csv(out / "candidates.csv", index=False)
     retrained = [e.retrained.assign(experiment=e.label, scale=e.scale or "", task=e.task, variant=variant(e)) for e in experiments]
     pd.concat(retrained, ignore_index=True).to_csv(out / "retrained.csv", index=False)
+    exports = [e.exports.assign(experiment=e.label, scale=e.scale or "", task=e.task, variant=variant(e)) for e in experiments]
+    pd.concat(exports, ignore_index=True).to_csv(out / "exports.csv", index=False)
     fronts = []  # error vs each resource, over the models within the experiment's bounds
     for e in experiments:
         within = e.ok[e.within_bounds()]

@@ -1,5 +1,5 @@
 #pragma once
-// The command-line options that name a data set, shared by `unas data` and `unas train`.
+// The command-line options that name a data set, shared by `unas data`, `unas train` and `unas export`.
 #include <CLI/CLI.hpp>
 
 #include "data/load_dataset.h"
@@ -13,7 +13,8 @@ struct DatasetOptions {
   bool binary = false;
   std::uint64_t split_seed = 0;
 
-  void add_to(CLI::App& cmd);
+  // `required`: --dataset and --path must be given (for export they go with --arch only).
+  void add_to(CLI::App& cmd, bool required = true);
   data::DatasetSpec spec() const;  // throws UsageError for a bad --image-size
 };
 

@@ -15,6 +15,7 @@
 #include "cli/errors.h"
 #include "cli/input_shape.h"
 #include "resources/resource_figures.h"
+#include "store/weights_file.h"
 #include "train/trainer.h"
 
 namespace unas::cli {
@@ -40,6 +41,7 @@ struct TrainOptions {
   std::string prune = "none";
   double sparsity = 0.5;
   std::string prune_epochs = "1:1";
+  std::string save_weights;  // HDF5 weights file of the one architecture (store/weights_file.h)
 };
 
 // "0.01" or "0:0.01,35:0.005" (0-based epoch: rate).
@@ -78,6 +80,8 @@ Json figures_json(const resources::ResourceFigures& f) {
 
 void run_train(const TrainOptions& o) {
   const auto archs = arch::parse_architectures(read_text(o.file));
+  if (!o.save_weights.empty() && archs.size() != 1)
+    throw UsageError(fmt::format("--save-weights: {} holds {} architectures, the weights file takes one", o.file, archs.size()));
   train::TrainConfig config;
   config.optimizer.kind = o.optimizer;
   config.optimizer.momentum = o.momentum;
@@ -106,6 +110,11 @@ void run_train(const TrainOptions& o) {
     Json out;
     try {
       const train::TrainResult r = train::train_candidate(archs[k], data, config, o.seed, o.sparsity);
+      if (!o.save_weights.empty()) {
+        store::write_weights_file(o.save_weights, r.weights);
+        spdlog::info("weights written to {} (unas export --arch ... --weights {} exports the model)", o.save_weights,
+                     o.save_weights);
+      }
       out = {{"val_error", r.val_error}, {"test_error", r.test_error}, {"val_curve", r.val_curve},
              {"train_seconds", r.train_seconds}, {"samples_per_second", r.samples_per_second}};
       out.update(figures_json(resources::measure_resources(graph)));
@@ -152,6 +161,8 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--prune", o->prune, "DPF pruning")->check(CLI::IsMember({"none", "structured", "unstructured"}))->capture_default_str();
   cmd->add_option("--sparsity", o->sparsity, "Target sparsity with --prune")->check(CLI::Range(0.0, 0.999))->capture_default_str();
   cmd->add_option("--prune-epochs", o->prune_epochs, "1-based START:FINISH epochs of the pruning schedule")->capture_default_str();
+  cmd->add_option("--save-weights", o->save_weights,
+                  "Write the trained weights to this HDF5 file, for `unas export --arch ... --weights` (one architecture)");
   cmd->fallthrough();
   cmd->callback([o] { run_train(*o); });
 }
