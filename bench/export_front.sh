@@ -4,24 +4,29 @@
 # planned arena vs the predicted PMU, the model's flash and RAM on the target vs the predicted
 # model size. Run by hand; the figures go into issue notes.
 #
-#   bash bench/export_front.sh [--out bench/results/export] RESULTS.h5...
+#   bash bench/export_front.sh [--out bench/results/export] [--csv-only] RESULTS.h5...
 #
-# The results files gain /exports rows (a later export of a model supersedes an earlier one).
+# --csv-only collects the rows the files already hold, exporting nothing.
+# The results files gain /exports rows (a later export of a model supersedes an earlier one); the
+# exported sources go to results/export_front/NAME/candidate_N/ (git-ignored), the CSV and each
+# file's printout to --out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=bench/results/export
 if [[ ${1:-} == --out ]]; then out=$2; shift 2; fi
+csv_only=false
+if [[ ${1:-} == --csv-only ]]; then csv_only=true; shift; fi
 if [[ $# -eq 0 || ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 unas=${UNAS:-build/bin/unas}
 mkdir -p "$out"
-for results in "$@"; do
+$csv_only || for results in "$@"; do
   name=$(basename "$results" .h5)
   echo "export_front: $results" >&2
   # Exit 1 means a model failed or differed on the target: the CSV says which; keep going.
-  "$unas" export "$results" --front --out "$out/sources/$name" | tee "$out/$name.log" || [[ $? -eq 1 ]]
+  "$unas" export "$results" --front --out "results/export_front/$name" | tee "$out/$name.log" || [[ $? -eq 1 ]]
 done
 /usr/bin/python3 - "$out/exports.csv" "$@" <<'PY'
 import sys
