@@ -174,7 +174,10 @@ int export_models(const ExportCommandOptions& o) {
   const data::Dataset dataset = run::load_experiment_dataset(config);
   const int classes = data::dataset_classes(config.dataset);
   int failures = 0;
-  for (std::int64_t id : ids) {
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    const std::int64_t id = ids[k];
+    spdlog::info("exporting candidate {} ({} of {}): calibrate, quantise, build, test on {} examples{}", id, k + 1,
+                 ids.size(), dataset.test.size(), o.no_target ? "" : ", run on the emulated Cortex-M");
     const store::CandidateRecord& record = candidate(contents, id, o.results);
     const std::optional<Weights> weights = store::ResultsFile::read_weights(o.results, id);
     const fs::path dir = ids.size() > 1 || o.front ? fs::path(o.out) / fmt::format("candidate_{}", id) : fs::path(o.out);

@@ -8,12 +8,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/load_dataset.h"
 #include "deploy/cortex_m.h"
 #include "deploy/quantised_model.h"
 #include "resources/build_layer_graph.h"
 #include "resources/model_size.h"
 #include "support/architectures.h"
+#include "support/fashion_mnist.h"
 #include "support/temp_dir.h"
 #include "train/trainer.h"
 
@@ -23,13 +23,7 @@ namespace {
 using namespace unas::testing;
 
 const data::Dataset& fashion_subset() {
-  static const data::Dataset subset = [] {
-    data::Dataset d = data::load_dataset({"fashion_mnist", "/usr/share/datasets/fashion-mnist", 0, 0, false, 0});
-    d.train = d.train.head(3000);
-    d.validation = d.validation.head(300);
-    d.test = d.test.head(400);
-    return d;
-  }();
+  static const data::Dataset subset = fashion_mnist_head(3000, 300, 400);
   return subset;
 }
 

@@ -11,20 +11,13 @@
 #include "resources/build_layer_graph.h"
 #include "resources/peak_memory.h"
 #include "support/architectures.h"
+#include "support/hand_graphs.h"
 
 namespace unas::resources {
 namespace {
 
 using namespace unas::testing;
 
-TensorShape bytes(int n) { return TensorShape{1, 1, n}; }
-
-Op named(std::string name, OpKind kind = OpKind::kConv2D) {
-  Op op;
-  op.name = std::move(name);
-  op.kind = kind;
-  return op;
-}
 
 ArenaOptions with_input() {
   ArenaOptions options;

@@ -8,20 +8,13 @@
 #include "arch/random_architecture.h"
 #include "resources/build_layer_graph.h"
 #include "support/architectures.h"
+#include "support/hand_graphs.h"
 
 namespace unas::resources {
 namespace {
 
 using namespace unas::testing;
 
-TensorShape bytes(int n) { return TensorShape{1, 1, n}; }
-
-Op named(std::string name, OpKind kind = OpKind::kConv2D) {
-  Op op;
-  op.name = std::move(name);
-  op.kind = kind;
-  return op;
-}
 
 std::vector<std::string> op_names(const LayerGraph& g, const std::vector<int>& order) {
   std::vector<std::string> out;

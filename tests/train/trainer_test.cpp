@@ -9,6 +9,7 @@
 #include "data/load_dataset.h"
 #include "resources/resource_figures.h"
 #include "support/architectures.h"
+#include "support/fashion_mnist.h"
 #include "train/model_weights.h"
 
 namespace unas::train {
@@ -17,13 +18,7 @@ namespace {
 using namespace unas::testing;
 
 const data::Dataset& fashion_subset() {
-  static const data::Dataset subset = [] {
-    data::Dataset d = data::load_dataset({"fashion_mnist", "/usr/share/datasets/fashion-mnist", 0, 0, false, 0});
-    d.train = d.train.head(6000);
-    d.validation = d.validation.head(1000);
-    d.test = d.test.head(1000);
-    return d;
-  }();
+  static const data::Dataset subset = fashion_mnist_head(6000, 1000, 1000);
   return subset;
 }
 
