@@ -8,7 +8,8 @@ early-stopping columns: stopped_at_epoch, redraws, stop_rungs),
 retrained.csv (every `unas retrain` row), exports.csv (every `unas export` row), fronts.csv (each experiment's
 fronts of error vs model size, PMU and MACs over the models within its bounds), table2/table4
 (.md and .tex),
-fig3_<task>, fig4 and hypervolume figures (.png and .pdf), hypervolume.csv, and report.md,
+fig3_<task>, fig4 and hypervolume figures (.png and .pdf), hypervolume.csv, utilisation.csv and a
+Gantt chart of each experiment's trainers (gantt_<experiment>.png/.pdf), and report.md,
 which embeds them all. Works with any subset of the experiments (it says what is missing), and
 on results files that are still being written.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from unas_analysis import figures, tables  # noqa: E402
+from unas_analysis import figures, tables, utilisation  # noqa: E402
 from unas_analysis.pareto import pareto_mask  # noqa: E402
 from unas_analysis.results import load  # noqa: E402
 from unas_analysis.variants import variant  # noqa: E402
@@ -75,6 +76,31 @@ def summary_section(experiments) -> list[str]:
     return lines
 
 
+def utilisation_section(experiments, out: Path) -> list[str]:
+    """Per experiment, where its allocation went (unas_analysis/utilisation.py): sessions and the
+    gaps between them, trainer utilisation, candidates per device-hour, and its Gantt chart."""
+    lines = ["## Utilisation of the trainers", "",
+             "Busy: a trainer held a candidate that was recorded; allocated: the sessions' durations times their "
+             "trainers (gaps between sessions, e.g. queued after a requeue, are not allocated).", "",
+             "| experiment | sessions | gaps h | trainers | allocated trainer-h | busy h | utilisation | devices "
+             "| candidates per device-h |", "|---|---|---|---|---|---|---|---|---|"]
+    rows, charts = [], []
+    for e in experiments:
+        if e.candidates.empty:
+            continue
+        u = utilisation.utilisation(e)
+        rows.append({"experiment": e.label, "sessions": len(u.sessions), "gap_hours": u.gap_hours,
+                     "trainers": int(u.sessions["trainers"].max()), "allocated_hours": u.allocated_hours,
+                     "busy_hours": u.busy_hours, "utilisation": u.utilisation, "devices": u.devices,
+                     "candidates_per_device_hour": u.candidates_per_device_hour})
+        lines.append(f"| {e.label} | {len(u.sessions)} | {u.gap_hours:.2f} | {rows[-1]['trainers']} | {u.allocated_hours:.2f} "
+                     f"| {u.busy_hours:.2f} | {u.utilisation:.0%} | {u.devices} | {u.candidates_per_device_hour:.1f} |")
+        paths = utilisation.gantt(e, out / f"gantt_{e.label}")
+        charts += [f"![{e.label}]({paths[0].name})", ""]
+    pd.DataFrame(rows).to_csv(out / "utilisation.csv", index=False)
+    return lines + [""] + charts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Regenerate the paper's tables and figures from unas results files.")
     parser.add_argument("results", nargs="+", help="results files (.h5) or folders holding them")
@@ -124,6 +150,7 @@ def main(argv=None) -> int:
                f"*{tables.NOTE}*", ""]
     report += ["## Table 4: sparse models against SpArSe", "", tables.markdown(t4, tables.SPARSE_COLUMNS), f"*{tables.SPARSE_NOTE}*", ""]
     report += inheritance_section(experiments)
+    report += utilisation_section(experiments, out)
     missing += [f"Table 2: no experiment for {t}" for t in missing2] + [f"Table 4: no sparse experiment for {t}" for t in missing4]
 
     report += ["## Fig. 3: error vs model size, AE vs BO vs AE + pruning", ""]

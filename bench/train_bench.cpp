@@ -1,16 +1,23 @@
 // Training throughput of reference candidates: samples/s of unas' trainer on synthetic
-// 48x48x3 / 62-class data, batch 80. bench/train_bench.sh runs it beside the same model and
-// loop in PyTorch-Python, and with each speed lever switched off.
-//   train_bench CANDIDATES.json [--threads N] [--samples N]
-//               [--memory-format auto|channels_last|nchw] [--no-malloc-tuning] [--graph-json OUT]   (OUT: layer graphs for the Python side)
+// 48x48x3 / 62-class data, batch 80, and the time of a step (a batch). bench/train_bench.sh runs
+// it beside the same model and loop in PyTorch-Python, and with each speed lever switched off;
+// bench/device_packing.sh runs N of it at once on one device.
+//   train_bench CANDIDATES.json [--threads N] [--samples N] [--device cpu|cuda|cuda:N]
+//               [--candidate K] [--start-at UNIX_SECONDS]
+//               [--memory-format auto|channels_last|nchw] [--no-malloc-tuning] [--graph-json OUT]
+// --candidate: only the K-th (from 0); --start-at: set up (torch, data), then wait until then to
+// train, so that processes started one after another train at the same time; OUT: layer graphs
+// for the Python side. Builds with LibTorch and header-only libraries alone (UNAS_TRAIN_BENCH_ONLY).
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "arch/json_io.h"
 #include "data/image_pipeline.h"
@@ -41,12 +48,13 @@ nlohmann::json graph_json(const resources::LayerGraph& g) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: train_bench CANDIDATES.json [--threads N] [--samples N] [--memory-format F] "
-                         "[--no-malloc-tuning] [--graph-json OUT]\n");
+    std::fprintf(stderr, "usage: train_bench CANDIDATES.json [--threads N] [--samples N] [--device D] [--candidate K] "
+                         "[--start-at T] [--memory-format F] [--no-malloc-tuning] [--graph-json OUT]\n");
     return 2;
   }
-  int threads = 1, samples = 4000;
-  std::string memory_format = "auto";
+  int threads = 1, samples = 4000, only = -1;
+  double start_at = 0;
+  std::string memory_format = "auto", device = "cpu";
   bool malloc_tuning = true;
   std::string graph_out;
   for (int k = 2; k < argc; ++k) {
@@ -54,6 +62,9 @@ int main(int argc, char** argv) {
     if (a == "--threads") threads = std::atoi(argv[++k]);
     else if (a == "--samples") samples = std::atoi(argv[++k]);
     else if (a == "--memory-format") memory_format = argv[++k];
+    else if (a == "--device") device = argv[++k];
+    else if (a == "--candidate") only = std::atoi(argv[++k]);
+    else if (a == "--start-at") start_at = std::atof(argv[++k]);
     else if (a == "--no-malloc-tuning") malloc_tuning = false;
     else if (a == "--graph-json") graph_out = argv[++k];
   }
@@ -78,13 +89,18 @@ int main(int argc, char** argv) {
   config.batch_size = 80;
   config.threads = threads;
   config.memory_format = memory_format;
-  config.device = "cpu";
+  config.device = device;
 
   nlohmann::json graphs = nlohmann::json::array();
+  if (start_at > 0)
+    std::this_thread::sleep_until(std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(start_at))));
   for (std::size_t k = 0; k < archs.size(); ++k) {
     graphs.push_back(graph_json(resources::build_layer_graph(archs[k], d.input, d.num_classes)));
+    if (only >= 0 && static_cast<int>(k) != only) continue;
     const train::TrainResult r = train::train_candidate(archs[k], d, config, 1);
-    std::printf("candidate %zu: %.0f samples/s\n", k, r.samples_per_second);
+    std::printf("candidate %zu: %.0f samples/s, %.2f ms/step\n", k, r.samples_per_second,
+                1000.0 * config.batch_size / r.samples_per_second);
   }
   if (!graph_out.empty()) std::ofstream(graph_out) << graphs.dump();
 }

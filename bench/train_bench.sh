@@ -28,7 +28,7 @@ pair() {
   local a b
   a=$(mktemp) b=$(mktemp)
   "$@" >"$a" & "$@" >"$b"; wait
-  paste "$a" "$b" | awk '{print "candidate", NR":", $3 + $7, "samples/s"}'
+  paste "$a" "$b" | awk '{print "candidate", NR":", $3 + $9, "samples/s"}'  # each line: candidate K: S samples/s, T ms/step
   rm -f "$a" "$b"
 }
 row() { printf "%-8s %-36s" "$1" "$2"; shift 2; median "$@"; echo; }

@@ -3,13 +3,19 @@
 # FILTER, and then analysis/make_report.py over their results files as a job that starts once all
 # of them have ended (--dependency=afterany; a requeued job has not ended).
 #
-#   slurm/submit_matrix.sh [FILTER] [--scale NAME] [--ranks N] [--retrain K] [--dry-run] [-- UNAS_RUN_ARGS...]
+#   slurm/submit_matrix.sh [FILTER] [--scale NAME] [--ranks N] [--trainers-per-gpu N [--gpus-per-node G]]
+#                          [--retrain K] [--dry-run] [-- UNAS_RUN_ARGS...]
 #
 #   FILTER       extended regex on experiment names, e.g. 'chars74k' or '^mnist_ae(_prune)?$'
 #                (default: all)
 #   --scale      run at that scale (experiments/scales/NAME.toml); results/<name>.<scale>.h5,
 #                report in results/report.<scale>/
 #   --ranks N    MPI ranks per job (sbatch --ntasks-per-node; the scripts ask for 9 with 8 GPUs)
+#   --trainers-per-gpu N
+#                N trainer ranks share each GPU (under CUDA MPS where installed): each job gets
+#                G x N + 1 tasks per node (unless --ranks says otherwise) and the scripts the option
+#   --gpus-per-node G
+#                GPUs per node to ask for (default: the scripts' 8)
 #   --retrain K  after each search, retrain its front from scratch with K seeds (slurm/retrain.sh,
 #                once the search has succeeded); the report then waits for those jobs too
 #   --dry-run    check and print what would be submitted, submit nothing
@@ -27,12 +33,14 @@ die() {
   exit 2
 }
 
-filter="" scale="" ranks="" retrain="" dry_run=false unas_args=()
+filter="" scale="" ranks="" retrain="" dry_run=false unas_args=() trainers_per_gpu="" gpus_per_node=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h | --help) usage; exit 0 ;;
     --scale) [[ $# -ge 2 ]] || die "--scale needs a name"; scale=$2; shift 2 ;;
     --ranks) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--ranks needs a positive number"; ranks=$2; shift 2 ;;
+    --trainers-per-gpu) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--trainers-per-gpu needs a positive number"; trainers_per_gpu=$2; shift 2 ;;
+    --gpus-per-node) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--gpus-per-node needs a positive number"; gpus_per_node=$2; shift 2 ;;
     --retrain) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--retrain needs a positive number of seeds"; retrain=$2; shift 2 ;;
     --dry-run) dry_run=true; shift ;;
     --) shift; unas_args=("$@"); break ;;
@@ -52,6 +60,12 @@ unas=${UNAS:-build/bin/unas}
 run_args=("${unas_args[@]}")
 [[ -z $scale ]] || run_args=(--scale "$scale" "${run_args[@]}")
 sbatch_args=(--parsable)
+[[ -z $gpus_per_node ]] || sbatch_args+=(--gpus-per-node="$gpus_per_node")
+script_args=()  # the body's own options, before unas's
+if [[ -n $trainers_per_gpu ]]; then
+  script_args=(--trainers-per-gpu "$trainers_per_gpu")
+  [[ -n $ranks ]] || ranks=$((${gpus_per_node:-8} * trainers_per_gpu + 1))
+fi
 [[ -z $ranks ]] || sbatch_args+=(--ntasks-per-node="$ranks")
 mkdir -p logs results
 
@@ -67,19 +81,19 @@ for script in slurm/*.sh; do
   fi
   results+=("$checked")
   if $dry_run; then
-    echo "sbatch ${sbatch_args[*]} $script ${run_args[*]}"
+    echo "sbatch ${sbatch_args[*]} $script ${script_args[*]} ${run_args[*]}"
     job_ids+=("<$name>")
   else
-    job_ids+=("$(sbatch "${sbatch_args[@]}" "$script" "${run_args[@]}" | cut -d';' -f1)")
+    job_ids+=("$(sbatch "${sbatch_args[@]}" "$script" "${script_args[@]}" "${run_args[@]}" | cut -d';' -f1)")
     echo "submit_matrix: $name: job ${job_ids[-1]} -> ${results[-1]}"
   fi
   if [[ -n $retrain ]]; then
     after=(--dependency=afterok:"${job_ids[-1]}" --job-name="retrain_$name")
     if $dry_run; then
-      echo "sbatch ${sbatch_args[*]} ${after[*]} slurm/retrain.sh ${results[-1]} --seeds $retrain"
+      echo "sbatch ${sbatch_args[*]} ${after[*]} slurm/retrain.sh ${results[-1]} --seeds $retrain ${script_args[*]}"
       job_ids+=("<retrain_$name>")
     else
-      job_ids+=("$(sbatch "${sbatch_args[@]}" "${after[@]}" slurm/retrain.sh "${results[-1]}" --seeds "$retrain" | cut -d';' -f1)")
+      job_ids+=("$(sbatch "${sbatch_args[@]}" "${after[@]}" slurm/retrain.sh "${results[-1]}" --seeds "$retrain" "${script_args[@]}" | cut -d';' -f1)")
       echo "submit_matrix: $name: retrain job ${job_ids[-1]} (after ${job_ids[-2]})"
     fi
   fi

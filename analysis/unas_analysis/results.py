@@ -6,7 +6,9 @@ has) and /retrained, the front's models retrained from scratch by `unas retrain`
 files add early stopping: the outcome "stopped" and `stopped_at_epoch` in /candidates, `redraws`
 and `stop_rungs` in /proposals; files written before them read with their defaults (0, 0, "[]").
 `unas export` adds /exports (int8 accuracy, arena, flash and RAM on the emulated target) to the
-file it exports from; a file never exported from has none."""
+file it exports from; a file never exported from has none. Files written since the utilisation
+timeline add `started_at`, `host` and `device` to /candidates and /sessions (each start and orderly
+stop of `unas run`); older files read with started_at NaN, host and device "", and no sessions."""
 from __future__ import annotations
 
 import json
@@ -45,6 +47,10 @@ EXPORT_COLUMNS = ["id", "outcome", "failure", "test_examples", "float_accuracy",
                   "directory", "exported_at"]
 
 
+# The columns of Experiment.sessions: one row per start ("start") and orderly end ("stop") of `unas run`.
+SESSION_COLUMNS = ["at", "event", "mpi_size", "host"]
+
+
 @dataclass
 class Experiment:
     path: Path
@@ -62,6 +68,8 @@ class Experiment:
     proposal_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROPOSAL_COLUMNS))
     # `unas export` rows (EXPORT_COLUMNS), every row as written; empty when nothing was exported
     exports: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXPORT_COLUMNS))
+    # /sessions rows (SESSION_COLUMNS); empty for files written before the utilisation timeline
+    sessions: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SESSION_COLUMNS))
 
     @property
     def scale(self) -> str | None:
@@ -174,6 +182,26 @@ def _early_stopping(rows: np.ndarray) -> dict:
             else np.zeros(n, dtype=np.int32)}
 
 
+def _timeline(rows: np.ndarray) -> dict:
+    """When the trainer started each candidate (Unix seconds, its node's clock) and where it ran
+    (host name, "cpu" or "cuda:N"): NaN and "" in files written before they were recorded."""
+    names, n = rows.dtype.names, len(rows)
+    return {
+        "started_at": rows["started_at"] if "started_at" in names else np.full(n, np.nan),
+        "host": _text(rows["host"]) if "host" in names else [""] * n,
+        "device": _text(rows["device"]) if "device" in names else [""] * n,
+    }
+
+
+def _sessions(f: h5py.File) -> pd.DataFrame:
+    """The /sessions rows; a file written before they were recorded has none."""
+    if "sessions" not in f:
+        return pd.DataFrame(columns=SESSION_COLUMNS)
+    rows = f["sessions"][:]
+    return pd.DataFrame({"at": rows["at"], "event": _text(rows["event"]), "mpi_size": rows["mpi_size"],
+                         "host": _text(rows["host"])}, columns=SESSION_COLUMNS)
+
+
 def _proposals(f: h5py.File) -> pd.DataFrame:
     """The /proposals rows without their architectures (candidates carry those), with `redraws`
     0 and `stop_rungs` "[]" for files written before early stopping and the MACs cap's redraws."""
@@ -220,6 +248,7 @@ def load(path: str | Path) -> Experiment:
         proposals = _proposals(f)
         retrained = _retrained(f)
         exports = _exports(f)
+        sessions = _sessions(f)
     curves = _text(rows["val_curve"])
     frame = pd.DataFrame({
         "id": rows["id"], "parent_id": rows["parent_id"], "rank": rows["rank"],
@@ -230,7 +259,7 @@ def load(path: str | Path) -> Experiment:
         "pmu_dense": rows["pmu"], "model_size_dense": rows["model_size"], "macs_dense": rows["macs"],
         "val_curve": curves, "train_seconds": rows["train_seconds"],
         "issued_at": rows["issued_at"], "finished_at": rows["finished_at"],
-        **_inheritance(rows, curves), **_early_stopping(rows),
+        **_inheritance(rows, curves), **_early_stopping(rows), **_timeline(rows),
     })
     # what its proposal says: networks drawn again before it, the early-stopping thresholds it was sent
     by_id = proposals.drop_duplicates("id", keep="last").set_index("id")
@@ -241,7 +270,7 @@ def load(path: str | Path) -> Experiment:
                       candidates=frame, rounds=int(attrs["rounds"]), proposals=len(proposals),
                       mpi_size=int(attrs["mpi_size"]), unas_version=str(attrs["unas_version"]),
                       schema_version=int(attrs.get("schema_version", 1)), retrained=retrained,
-                      proposal_rows=proposals, exports=exports)
+                      proposal_rows=proposals, exports=exports, sessions=sessions)
 
 
 def _last_per_seed(e: Experiment) -> pd.DataFrame:

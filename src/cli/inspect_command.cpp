@@ -14,6 +14,7 @@
 #include "run/record_objectives.h"
 #include "search/pareto.h"
 #include "store/results_file.h"
+#include "store/utilisation.h"
 
 namespace unas::cli {
 
@@ -101,7 +102,26 @@ std::map<std::int64_t, Retrained> retrained_by_model(const store::ResultsContent
   return out;
 }
 
-int inspect(const std::string& path, bool complete) {
+// `unas inspect FILE --utilisation`: where the allocation's time went (store/utilisation.h).
+void print_utilisation(const store::ResultsContents& c) {
+  const store::Utilisation u = store::utilisation_of(c);
+  int most_trainers = 0;
+  for (const auto& s : u.sessions) most_trainers = std::max(most_trainers, s.trainers);
+  std::cout << fmt::format("sessions: {} ({:.2f} h between them); up to {} trainer{}\n", u.sessions.size(),
+                           u.gap_seconds / 3600, most_trainers, most_trainers == 1 ? "" : "s");
+  std::cout << fmt::format("allocated: {:.2f} trainer-hours; busy {:.2f} h: utilisation {:.1f} %\n",
+                           u.allocated_seconds / 3600, u.busy_seconds / 3600, 100 * u.utilisation());
+  std::cout << fmt::format("devices: {}; {} candidates, {:.2f} per device-hour\n", u.devices, u.candidates,
+                           u.candidates_per_device_hour());
+  std::cout << fmt::format("{:>6} {:>20} {:>8} {:>11} {:>8} {:>12}\n", "rank", "host", "device", "candidates", "busy h",
+                           "utilisation");
+  for (const auto& [rank, use] : u.ranks)
+    std::cout << fmt::format("{:>6} {:>20} {:>8} {:>11} {:>8.2f} {:>10.1f} %\n", rank, use.host.empty() ? "-" : use.host,
+                             use.device.empty() ? "-" : use.device, use.candidates, use.busy_seconds / 3600,
+                             u.held_seconds > 0 ? 100 * use.busy_seconds / u.held_seconds : 0.0);
+}
+
+int inspect(const std::string& path, bool complete, bool utilisation) {
   store::ResultsContents c;
   try {
     c = store::ResultsFile::read(path);
@@ -109,6 +129,11 @@ int inspect(const std::string& path, bool complete) {
     throw UsageError(e.what());
   }
   if (complete) return check_complete(path, c);
+  if (utilisation) {
+    std::cout << path << ": experiment " << c.info.experiment_name << "\n";
+    print_utilisation(c);
+    return 0;
+  }
   const auto& i = c.info;
   std::size_t ok = 0, stopped = 0;
   for (const auto& r : c.candidates) {
@@ -175,6 +200,7 @@ int inspect(const std::string& path, bool complete) {
 void register_inspect_command(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   auto complete = std::make_shared<bool>(false);
+  auto utilisation = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
       "inspect",
       "Progress, outcomes, weight inheritance, retraining and the Pareto front of a results file (also while it "
@@ -182,8 +208,11 @@ void register_inspect_command(CLI::App& app, int& exit_code) {
   cmd->add_option("results", *path, "results/NAME.h5")->required();
   cmd->add_flag("--complete", *complete,
                 "Print nothing and exit 0 when every round has finished, else exit 1 (for scripts)");
+  cmd->add_flag("--utilisation", *utilisation,
+                "Where the allocation's time went: sessions, trainer utilisation (busy / allocated), candidates per "
+                "device-hour, per rank (analysis/make_report.py draws it as a Gantt chart)");
   cmd->fallthrough();
-  cmd->callback([path, complete, &exit_code] { exit_code = inspect(*path, *complete); });
+  cmd->callback([path, complete, utilisation, &exit_code] { exit_code = inspect(*path, *complete, *utilisation); });
 }
 
 }  // namespace unas::cli

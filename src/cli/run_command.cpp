@@ -60,6 +60,20 @@ std::string isolation_text(const run::ExperimentConfig& c) {
   return "each trains every candidate in a process of its own" + limits;
 }
 
+// Said once per node, by its first trainer: how its trainers share its devices.
+void log_placement(const run::Placement& p, int trainers_per_gpu) {
+  if (p.node_index != 0) return;
+  const char* plural = p.node_trainers == 1 ? "" : "s";
+  if (p.gpus == 0) {
+    spdlog::info("{}: {} trainer{} on the CPU{}", p.host, p.node_trainers, plural,
+                 trainers_per_gpu > 1 ? fmt::format(" (no GPU: [run] trainers_per_gpu = {} changes nothing)", trainers_per_gpu) : "");
+    return;
+  }
+  spdlog::info("{}: {} trainer{} round-robin on {} GPU{}", p.host, p.node_trainers, plural, p.gpus, p.gpus == 1 ? "" : "s");
+  if (const std::string warning = run::placement_warning(p.node_trainers, p.gpus, trainers_per_gpu); !warning.empty())
+    spdlog::warn("{}: {}", p.host, warning);
+}
+
 // The shape of every MPI subcommand: rank 0 runs `master` over the other ranks (or, alone, over
 // an in-process trainer); ranks 1..N-1 train what it sends until it says stop.
 int run_under_mpi(const Loader& load, const Master& master) {
@@ -75,9 +89,12 @@ int run_under_mpi(const Loader& load, const Master& master) {
     MPI_Finalize();
     return kExitBadInput;
   }
+  const run::Placement placement = run::place_rank(*config, rank, size);
+  log_placement(placement, config->trainers_per_gpu);
+  const run::ExperimentConfig placed = run::with_device(*config, placement);  // what rank 0 trains alone
   int code = 0;
   if (rank > 0) {
-    run::run_worker(*config, rank);
+    run::run_worker(*config, rank, placement);
   } else {
     std::unique_ptr<run::WorkerPool> pool;
     if (size == 1) {
@@ -91,7 +108,7 @@ int run_under_mpi(const Loader& load, const Master& master) {
       if (config->timeout_seconds || config->memory_limit_bytes)
         spdlog::warn("one process, no trainer ranks: [training] timeout_seconds and memory_limit apply to "
                      "trainer ranks only");
-      pool = std::make_unique<run::InProcessPool>(*config);
+      pool = std::make_unique<run::InProcessPool>(placed, placement);
     } else {
       pool = run::make_mpi_pool(size);
       spdlog::info("{} trainer ranks; {}", size - 1, isolation_text(*config));

@@ -103,7 +103,10 @@ std::string encode(const EvaluationResult& r) {
          {"inherited_from", r.inherited_from},
          {"epochs_trained", r.epochs_trained},
          {"inherited_fraction", r.inherited_fraction},
-         {"stopped_at_epoch", r.stopped_at_epoch}};
+         {"stopped_at_epoch", r.stopped_at_epoch},
+         {"started_at", r.started_at},
+         {"host", r.host},
+         {"device", r.device}};
   if (!r.weights.empty()) j["weights"] = r.weights.manifest();
   return with_weights(j, r.weights);
 }
@@ -127,6 +130,9 @@ EvaluationResult decode_result(const std::string& message) {
   r.epochs_trained = j.at("epochs_trained");
   r.inherited_fraction = j.at("inherited_fraction");
   r.stopped_at_epoch = j.at("stopped_at_epoch");
+  r.started_at = j.at("started_at");
+  r.host = j.at("host");
+  r.device = j.at("device");
   r.weights = weights_of(message, j);
   return r;
 }

@@ -41,6 +41,9 @@ struct EvaluationResult {
   int epochs_trained = 0;
   double inherited_fraction = 0.0;
   int stopped_at_epoch = 0;  // early stopping ended it (then ok is false)
+  double started_at = 0.0;   // Unix seconds, when the trainer rank took it
+  std::string host;          // the trainer's host name
+  std::string device;        // "cpu", "cuda:N"
   Weights weights;           // final weights (none when it failed, stopped, or was too large to keep)
 };
 

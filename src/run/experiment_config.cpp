@@ -237,12 +237,16 @@ void read_simulate(TomlSection s, ExperimentConfig& c) {
     s.fail("hang_rate", "hanging candidates need [training] timeout_seconds: nothing would end them");
   if (f.oom_rate > 0 && !c.memory_limit_bytes)
     s.fail("oom_rate", "running out of memory needs [training] memory_limit: it would take the whole machine's");
+  const auto gpus = s.integer("gpus", 0, 1024);
   if (s.has("mean_seconds")) {
     SimulatedTraining sim;
     sim.mean_seconds = *s.number("mean_seconds", 0.0, 1e6);
     sim.distribution = s.string("distribution", {"fixed", "uniform", "exponential"}).value_or("exponential");
     sim.failure_rate = s.number("failure_rate", 0.0, 1.0).value_or(0.0);
+    sim.gpus = static_cast<int>(gpus.value_or(0));
     c.simulate = sim;
+  } else if (gpus.value_or(0) > 0) {
+    s.fail("gpus", "simulated GPUs need simulated training (mean_seconds): a real trainer would look for them");
   }
   s.finish();
 }
@@ -306,6 +310,7 @@ ExperimentConfig read_experiment(toml::table root, const std::string& origin, co
   TomlSection run = top.section("run");
   c.results = run.string("results").value_or("results/" + c.name + (c.scale.empty() ? "" : "." + c.scale) + ".h5");
   c.grace_seconds = run.number("grace_seconds", 0.0, 1e6).value_or(60.0);
+  c.trainers_per_gpu = static_cast<int>(run.integer("trainers_per_gpu", 1, 1024).value_or(1));
   run.finish();
   top.finish();
   if (!top.has("dataset")) throw ConfigError(fmt::format("{}: dataset: missing", origin));
@@ -313,7 +318,7 @@ ExperimentConfig read_experiment(toml::table root, const std::string& origin, co
   check_bounds_feasible(c, origin);
 
   c.resolved_toml = to_text(root);
-  root.erase("run");  // where results go and how long to wait do not change the experiment
+  root.erase("run");  // where results go, how long to wait, how trainers share GPUs: not the experiment
   c.digest = digest_of(to_text(root));
   return c;
 }

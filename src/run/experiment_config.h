@@ -42,12 +42,14 @@
 //              memory_limit (none; "4GiB", "512MiB", ...): past it, its allocations fail
 //   [pruning]  kind ("structured" | "unstructured"), sparsity = [min, max], epochs = [start, finish]
 //   [simulate] mean_seconds, distribution ("fixed" | "uniform" | "exponential"), failure_rate:
-//              trainers sleep instead of training (benchmarks, tests);
+//              trainers sleep instead of training (benchmarks, tests); gpus (0): trainers are
+//              placed as if each node had that many GPUs (run/trainer_placement.h);
 //              crash_rate, hang_rate, oom_rate: faults injected into the processes that train
 //              (sleep or really train), common/fault_injection.h; they need isolation = "process",
 //              hangs a timeout_seconds and OOMs a memory_limit
 //   [run]      results (default results/<name>.h5, with a scale results/<name>.<scale>.h5),
-//              grace_seconds
+//              grace_seconds, trainers_per_gpu (1): how many trainer ranks the launch puts on
+//              each GPU, checked against the ranks each node has (run/trainer_placement.h)
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -66,6 +68,7 @@ struct SimulatedTraining {
   double mean_seconds = 1.0;
   std::string distribution = "exponential";
   double failure_rate = 0.0;
+  int gpus = 0;  // placement as if each node had this many GPUs; 0: the real ones
 };
 
 // [search.early_stopping]: asynchronous successive halving (search/successive_halving.h).
@@ -95,6 +98,7 @@ struct ExperimentConfig {
   InjectedFaults faults;
   std::filesystem::path results;
   double grace_seconds = 60.0;  // after SIGTERM/SIGUSR1, how long running candidates may finish
+  int trainers_per_gpu = 1;      // [run]: trainer ranks meant to share each GPU
 
   std::string resolved_toml;  // the whole experiment after extends and overrides
   std::string digest;         // of resolved_toml without [run]: a resumed run must match

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
@@ -16,6 +15,7 @@
 #include "arch/morphism_json.h"
 #include "common/duration_text.h"
 #include "common/version.h"
+#include "common/wall_clock.h"
 #include "run/record_objectives.h"
 #include "run/signals.h"
 #include "run/stopping_thresholds.h"
@@ -28,19 +28,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
-
 std::string iso_now() {
   const std::time_t t = std::time(nullptr);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
   return text;
-}
-
-std::string hostname() {
-  char name[256] = {};
-  gethostname(name, sizeof name - 1);
-  return name;
 }
 
 search::Candidate candidate_of(const store::ProposalRecord& p) {
@@ -105,6 +97,9 @@ store::CandidateRecord record_of(const InFlight& f, const EvaluationResult& r) {
   rec.epochs_trained = r.epochs_trained;
   rec.inherited_fraction = r.inherited_fraction;
   rec.stopped_at_epoch = r.stopped_at_epoch;
+  rec.started_at = r.started_at;
+  rec.host = r.host;
+  rec.device = r.device;
   return rec;
 }
 
@@ -150,7 +145,7 @@ store::ResultsFile open_results(const ExperimentConfig& config, const MasterOpti
     return store::ResultsFile::reopen(config.results);
   }
   if (options.must_resume) throw ConfigError(fmt::format("--resume: {} does not exist", config.results.string()));
-  store::RunInfo info{config.name, config.resolved_toml, config.digest, kVersion, hostname(), iso_now(),
+  store::RunInfo info{config.name, config.resolved_toml, config.digest, kVersion, host_name(), iso_now(),
                       config.seed,  config.search.rounds, options.mpi_size};
   return store::ResultsFile::create(config.results, info);
 }
@@ -173,6 +168,11 @@ EvaluationRequest request_for(const search::Candidate& c, const ExperimentConfig
 int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOptions& options) {
   store::ResultsContents past;
   store::ResultsFile file = open_results(config, options, past);
+  // The sessions of the file: the allocation's time that the utilisation timeline counts.
+  const auto session = [&](const char* event) {
+    file.append(store::SessionRecord{unix_now(), event, options.mpi_size, host_name()});
+  };
+  session("start");
   const auto algorithm = search::make_search_algorithm(config.search);
 
   // Replay: finished candidates in completion order, then those still in flight, which go out
@@ -251,9 +251,11 @@ int run_master(const ExperimentConfig& config, WorkerPool& pool, const MasterOpt
     pool.shutdown();
     spdlog::warn("stopped with {}/{} candidates recorded; {} will be issued again on resume (exit {})", done,
                  config.search.rounds, in_flight.size(), kExitRequeue);
+    session("stop");
     return kExitRequeue;
   }
   pool.shutdown();
+  session("stop");
   int redraws = 0;
   for (const auto& [id, c] : proposed) redraws += c.redraws;
   spdlog::info("done: {} candidates in {}{}", done, config.results.string(),

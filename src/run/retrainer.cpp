@@ -12,6 +12,7 @@
 #include "arch/json_io.h"
 #include "common/duration_text.h"
 #include "common/rng.h"
+#include "common/wall_clock.h"
 #include "run/record_objectives.h"
 #include "run/signals.h"
 #include "search/pareto.h"
@@ -22,8 +23,6 @@ namespace unas::run {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 // How far a candidate is from meeting every bound: its largest objective/bound ratio.
 double bound_ratio(const search::Objectives& o, const search::Bounds& b) {

@@ -54,7 +54,10 @@ EvaluationResult IsolatingEvaluator::evaluate(const EvaluationRequest& request, 
   if (!config_.isolate_trainers) return in_process_.evaluate(request, rank);
   EvaluationResult r = in_process_.prepare(request, rank);
   if (!r.failure.empty()) return r;
-  const nlohmann::json header = {{"experiment_toml", config_.resolved_toml}, {"name", config_.name}, {"rank", rank}};
+  const nlohmann::json header = {{"experiment_toml", config_.resolved_toml},
+                                 {"name", config_.name},
+                                 {"rank", rank},
+                                 {"device", config_.training.device}};
   const std::vector<std::string> argv = {
       "/proc/self/exe",  "--log-level", spdlog::level::to_string_view(spdlog::get_level()).data(),
       "train-candidate", "--parent",    std::to_string(getpid())};
@@ -92,9 +95,10 @@ int train_candidate_in_child(pid_t parent) {
   }
   const nlohmann::json header = nlohmann::json::parse(input.substr(0, line_end));
   const int rank = header.at("rank").get<int>();
-  const ExperimentConfig config =
+  ExperimentConfig config =
       load_resolved_experiment(header.at("experiment_toml").get<std::string>(), fmt::format("rank {}", rank),
                                header.at("name").get<std::string>());
+  config.training.device = config.inherited_training.device = header.at("device").get<std::string>();  // its rank's placement
   const EvaluationRequest request = decode_request(input.substr(line_end + 1));
   spdlog::set_pattern(
       fmt::format("[%Y-%m-%d %H:%M:%S] [rank {}, candidate {}] [%^%l%$] %v", rank, request.candidate.id));

@@ -9,7 +9,7 @@
 // poisoned with it. isolation = "none" trains in the rank itself, as a one-process run (no
 // trainer ranks) always does.
 //
-// The child reads from its stdin one JSON line, {"experiment_toml", "name", "rank"}, and then
+// The child reads from its stdin one JSON line, {"experiment_toml", "name", "rank", "device"}, and then
 // the request (evaluation.h's message); it answers on descriptor 3 with the result message, or,
 // when the data set cannot be loaded, with the error and exit status kExitDataError, which stops
 // the run as it would in-process.

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/wall_clock.h"
 #include "data/dataset.h"
 #include "run/trainer_process.h"
 
@@ -15,6 +16,14 @@ namespace unas::run {
 namespace {
 
 enum Tag : int { kRequest = 1, kResult = 2, kStop = 3, kFatal = 4 };
+
+// The trainer's side of the timeline: when it took the candidate, and where it trained it.
+EvaluationResult stamped(EvaluationResult r, double started_at, const Placement& placement) {
+  r.started_at = started_at;
+  r.host = placement.host;
+  r.device = placement.device;
+  return r;
+}
 
 void send_text(const std::string& text, int to, int tag) {
   MPI_Send(text.data(), static_cast<int>(text.size()), MPI_BYTE, to, tag, MPI_COMM_WORLD);
@@ -79,7 +88,8 @@ std::optional<EvaluationResult> InProcessPool::wait(std::chrono::milliseconds) {
   if (queue_.empty()) return std::nullopt;
   const EvaluationRequest request = std::move(queue_.front());
   queue_.pop_front();
-  return evaluator_.evaluate(request, 0);
+  const double started_at = unix_now();
+  return stamped(evaluator_.evaluate(request, 0), started_at, placement_);
 }
 
 std::unique_ptr<WorkerPool> make_mpi_pool(int size) { return std::make_unique<MpiPool>(size); }
@@ -96,14 +106,16 @@ MPI_Status wait_for_master() {
   }
 }
 
-void run_worker(const ExperimentConfig& config, int rank) {
+void run_worker(const ExperimentConfig& base, int rank, const Placement& placement) {
+  const ExperimentConfig config = with_device(base, placement);
   IsolatingEvaluator evaluator(config);
   for (;;) {
     const MPI_Status status = wait_for_master();
     const std::string text = receive_text(status);
     if (status.MPI_TAG == kStop) return;
     try {
-      send_text(encode(evaluator.evaluate(decode_request(text), rank)), 0, kResult);
+      const double started_at = unix_now();
+      send_text(encode(stamped(evaluator.evaluate(decode_request(text), rank), started_at, placement)), 0, kResult);
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
       send_text(e.what(), 0, kFatal);

@@ -9,6 +9,7 @@
 
 #include "run/candidate_evaluator.h"
 #include "run/evaluation.h"
+#include "run/trainer_placement.h"
 
 namespace unas::run {
 
@@ -33,7 +34,9 @@ class WorkerFatal : public std::runtime_error {
 // One process: the master trains each candidate itself when asked for a result.
 class InProcessPool : public WorkerPool {
  public:
-  explicit InProcessPool(const ExperimentConfig& config) : evaluator_(config) {}
+  // `config` as placed (with_device): it must outlive the pool.
+  InProcessPool(const ExperimentConfig& config, Placement placement)
+      : evaluator_(config), placement_(std::move(placement)) {}
   int slots() const override { return 1; }
   int busy() const override { return static_cast<int>(queue_.size()); }
   void submit(const EvaluationRequest& request) override { queue_.push_back(request); }
@@ -42,6 +45,7 @@ class InProcessPool : public WorkerPool {
 
  private:
   CandidateEvaluator evaluator_;
+  Placement placement_;
   std::deque<EvaluationRequest> queue_;
 };
 
@@ -49,7 +53,8 @@ class InProcessPool : public WorkerPool {
 std::unique_ptr<WorkerPool> make_mpi_pool(int size);
 
 // The loop of ranks 1..N-1: train what rank 0 sends until it says stop (each candidate in a
-// process of its own, run/trainer_process.h, unless [training] isolation = "none").
-void run_worker(const ExperimentConfig& config, int rank);
+// process of its own, run/trainer_process.h, unless [training] isolation = "none"), on the
+// placement's device; each result says when the rank took the candidate, on which host and device.
+void run_worker(const ExperimentConfig& config, int rank, const Placement& placement);
 
 }  // namespace unas::run

@@ -59,9 +59,22 @@ struct CandidateRecord {
   std::int32_t epochs_trained = 0;
   double inherited_fraction = 0.0;     // of its parameters, taken from that parent
   std::int32_t stopped_at_epoch = 0;   // early stopping ended its training after this epoch
+  double started_at = 0.0;             // Unix seconds, when its trainer took it (0: not recorded)
+  std::string host;                    // where it trained: the trainer's host name
+  std::string device;                  // and device: "cpu", "cuda:N"
 
   bool ok() const { return outcome == "ok"; }
   bool stopped() const { return outcome == "stopped"; }
+};
+
+// One start ("start") or orderly end ("stop": done, or stopped by a signal) of a process that
+// writes the file as rank 0 of `unas run`. A start without a stop before the next start is a run
+// that was killed.
+struct SessionRecord {
+  double at = 0.0;  // Unix seconds
+  std::string event;
+  std::int32_t mpi_size = 1;
+  std::string host;  // rank 0's
 };
 
 // One model of a search's front retrained from scratch on the full schedule (`unas retrain`).
@@ -110,6 +123,7 @@ struct ResultsContents {
   std::vector<CandidateRecord> candidates;  // in completion order
   std::vector<RetrainedRecord> retrained;   // in completion order
   std::vector<ExportRecord> exports;        // in export order (a later export of an id supersedes)
+  std::vector<SessionRecord> sessions;      // in time order; none in files written before them
   std::vector<std::int64_t> with_weights;   // candidates whose weights are stored, ascending
 };
 

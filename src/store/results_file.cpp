@@ -29,6 +29,9 @@ constexpr std::size_t kStopRungsBytes = 512;
 constexpr std::size_t kManifestBytes = 16384;
 constexpr std::size_t kTargetBytes = 64;
 constexpr std::size_t kDirectoryBytes = 1024;
+constexpr std::size_t kHostBytes = 64;
+constexpr std::size_t kDeviceBytes = 16;
+constexpr std::size_t kEventBytes = 8;
 constexpr hsize_t kChunkRows = 16;
 constexpr hsize_t kChunkFloats = 65536;  // 256 KB
 
@@ -61,6 +64,16 @@ struct CandidateRow {
   std::int32_t epochs_trained;
   double inherited_fraction;
   std::int32_t stopped_at_epoch;
+  double started_at;
+  char host[kHostBytes];
+  char device[kDeviceBytes];
+};
+
+struct SessionRow {
+  double at;
+  char event[kEventBytes];
+  std::int32_t mpi_size;
+  char host[kHostBytes];
 };
 
 struct WeightIndexRow {
@@ -140,6 +153,20 @@ Hid candidate_row_type() {
   UNAS_FIELD(t.get(), CandidateRow, epochs_trained, H5T_NATIVE_INT32);
   UNAS_FIELD(t.get(), CandidateRow, inherited_fraction, H5T_NATIVE_DOUBLE);
   UNAS_FIELD(t.get(), CandidateRow, stopped_at_epoch, H5T_NATIVE_INT32);
+  const Hid host = hdf5::string_type(kHostBytes), device = hdf5::string_type(kDeviceBytes);
+  UNAS_FIELD(t.get(), CandidateRow, started_at, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), CandidateRow, host, host.get());
+  UNAS_FIELD(t.get(), CandidateRow, device, device.get());
+  return t;
+}
+
+Hid session_row_type() {
+  Hid t(H5Tcreate(H5T_COMPOUND, sizeof(SessionRow)), H5Tclose);
+  const Hid event = hdf5::string_type(kEventBytes), host = hdf5::string_type(kHostBytes);
+  UNAS_FIELD(t.get(), SessionRow, at, H5T_NATIVE_DOUBLE);
+  UNAS_FIELD(t.get(), SessionRow, event, event.get());
+  UNAS_FIELD(t.get(), SessionRow, mpi_size, H5T_NATIVE_INT32);
+  UNAS_FIELD(t.get(), SessionRow, host, host.get());
   return t;
 }
 
@@ -257,13 +284,17 @@ void recover_after_crash(const fs::path& path) {
   check(H5Fincrement_filesize(file.get(), 0), path, "cannot repair the file's end of allocation");
 }
 
-// Files written before `unas export` existed lack /exports. A file open in SWMR mode cannot
-// gain a table, so it is added here, in a plain read-write open, before the SWMR one.
-void add_exports_table(const fs::path& path) {
+// Files written before `unas export` lack /exports, and before the utilisation timeline
+// /sessions. A file open in SWMR mode cannot gain a table, so they are added here, in a plain
+// read-write open, before the SWMR one. (Their /candidates rows lack started_at, host and device:
+// HDF5 converts rows by field name, so new rows go in without them and read back with them zero.)
+void add_missing_tables(const fs::path& path) {
   const Hid file = checked(H5Fopen(path.c_str(), H5F_ACC_RDWR, file_access().get()), H5Fclose, path,
                            "cannot open the results file for writing (is another unas run writing it?)");
-  if (H5Lexists(file.get(), "exports", H5P_DEFAULT) > 0) return;
-  hdf5::create_table(file.get(), "exports", export_row_type().get(), kChunkRows, hdf5::Compression::kRows, path);
+  if (H5Lexists(file.get(), "exports", H5P_DEFAULT) <= 0)
+    hdf5::create_table(file.get(), "exports", export_row_type().get(), kChunkRows, hdf5::Compression::kRows, path);
+  if (H5Lexists(file.get(), "sessions", H5P_DEFAULT) <= 0)
+    hdf5::create_table(file.get(), "sessions", session_row_type().get(), kChunkRows, hdf5::Compression::kRows, path);
 }
 
 void check_schema(hid_t file, const fs::path& path) {
@@ -290,10 +321,10 @@ Hid open_for_reading(const fs::path& path) {
 }  // namespace
 
 struct ResultsFile::Handles {
-  Hid file, proposals, candidates, weights, weight_index, retrained, exports;
+  Hid file, proposals, candidates, weights, weight_index, retrained, exports, sessions;
   Hid proposal_type = proposal_row_type(), candidate_type = candidate_row_type(),
       weight_index_type = weight_index_row_type(), retrained_type = retrained_row_type(),
-      export_type = export_row_type();
+      export_type = export_row_type(), session_type = session_row_type();
 };
 
 namespace {
@@ -392,6 +423,7 @@ ResultsFile ResultsFile::create(const fs::path& path, const RunInfo& info) {
     hdf5::create_table(file.get(), "weight_index", types.weight_index_type.get(), kChunkRows, Compression::kRows, path);
     hdf5::create_table(file.get(), "retrained", types.retrained_type.get(), kChunkRows, Compression::kRows, path);
     hdf5::create_table(file.get(), "exports", types.export_type.get(), kChunkRows, Compression::kRows, path);
+    hdf5::create_table(file.get(), "sessions", types.session_type.get(), kChunkRows, Compression::kRows, path);
   }
   fs::rename(building, path);
   return reopen(path);
@@ -401,7 +433,7 @@ ResultsFile ResultsFile::reopen(const fs::path& path) {
   hdf5::silence_errors();
   if (!fs::exists(path)) throw StoreError(fmt::format("{}: no such results file", path.string()));
   recover_after_crash(path);
-  add_exports_table(path);
+  add_missing_tables(path);
   auto h = std::make_unique<Handles>();
   h->file = checked(H5Fopen(path.c_str(), H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE, file_access().get()), H5Fclose, path,
                     "cannot open the results file for writing (is another unas run writing it?)");
@@ -412,6 +444,7 @@ ResultsFile ResultsFile::reopen(const fs::path& path) {
   h->weight_index = hdf5::open_table(h->file.get(), "weight_index", path);
   h->retrained = hdf5::open_table(h->file.get(), "retrained", path);
   h->exports = hdf5::open_table(h->file.get(), "exports", path);
+  h->sessions = hdf5::open_table(h->file.get(), "sessions", path);
   return ResultsFile(path, std::move(h));
 }
 
@@ -458,6 +491,9 @@ void ResultsFile::append(const CandidateRecord& r) {
   row->epochs_trained = r.epochs_trained;
   row->inherited_fraction = r.inherited_fraction;
   row->stopped_at_epoch = r.stopped_at_epoch;
+  row->started_at = r.started_at;
+  put(row->host, r.host.substr(0, kHostBytes - 1), "host");
+  put(row->device, r.device.substr(0, kDeviceBytes - 1), "device");
   write_checked([&] { hdf5::append(handles_->candidates.get(), handles_->candidate_type.get(), row.get(), 1, path_); });
 }
 
@@ -500,6 +536,15 @@ void ResultsFile::append(const ExportRecord& r) {
   put(row->directory, r.directory, "directory");
   row->exported_at = r.exported_at;
   write_checked([&] { hdf5::append(handles_->exports.get(), handles_->export_type.get(), row.get(), 1, path_); });
+}
+
+void ResultsFile::append(const SessionRecord& r) {
+  SessionRow row{};
+  row.at = r.at;
+  put(row.event, r.event, "event");
+  row.mpi_size = r.mpi_size;
+  put(row.host, r.host.substr(0, kHostBytes - 1), "host");
+  write_checked([&] { hdf5::append(handles_->sessions.get(), handles_->session_type.get(), &row, 1, path_); });
 }
 
 void ResultsFile::append_weights(std::int64_t id, const Weights& weights) {
@@ -581,6 +626,9 @@ ResultsContents ResultsFile::read(const fs::path& path) {
     r.epochs_trained = row.epochs_trained;
     r.inherited_fraction = row.inherited_fraction;
     r.stopped_at_epoch = row.stopped_at_epoch;
+    r.started_at = row.started_at;
+    r.host = get(row.host);
+    r.device = get(row.device);
     out.candidates.push_back(std::move(r));
   }
   for (const RetrainedRow& row :
@@ -595,6 +643,9 @@ ResultsContents ResultsFile::read(const fs::path& path) {
                                          row.arena_bytes, row.parameter_bytes, row.flash_bytes, row.ram_bytes,
                                          row.stack_bytes, row.target_match, get(row.target), get(row.directory),
                                          row.exported_at});
+  if (H5Lexists(file.get(), "sessions", H5P_DEFAULT) > 0)
+    for (const SessionRow& row : hdf5::read_rows<SessionRow>(file.get(), "sessions", session_row_type().get(), path))
+      out.sessions.push_back(SessionRecord{row.at, get(row.event), row.mpi_size, get(row.host)});
   for (const auto& [id, stored] : load_weight_index<StoredWeights>(file.get(), path)) out.with_weights.push_back(id);
   return out;
 }

@@ -8,7 +8,7 @@
 //                   val_error, test_error, pmu, model_size, macs, pmu_pruned,
 //                   model_size_pruned, macs_pruned, val_curve, pruned_layers, train_seconds,
 //                   issued_at, finished_at, morphism, inherited_from, epochs_trained,
-//                   inherited_fraction, stopped_at_epoch
+//                   inherited_fraction, stopped_at_epoch, started_at, host, device
 //   /weights        float32, every stored candidate's tensors end to end
 //   /weight_index   rows: id, offset, count, tensors (JSON [[name, shape], ...]): a candidate's
 //                   weights are /weights[offset:offset+count], split in that order
@@ -18,6 +18,8 @@
 //                   model_size, arena_bytes, parameter_bytes, flash_bytes, ram_bytes, stack_bytes,
 //                   target_match, target, directory, exported_at (`unas export`; added to an older
 //                   file by its first export, so a file without it is still schema 2)
+//   /sessions       rows: at, event ("start" | "stop"), mpi_size, host: each start and orderly end of
+//                   `unas run` (added, like started_at, host and device, to older files on reopen)
 // Strings are fixed-length (h5py gives bytes: .decode()), JSON where structured.
 //
 // Crash safety: the file is written in HDF5's single-writer/multiple-reader (SWMR) mode, which
@@ -69,6 +71,7 @@ class ResultsFile {
   void append(const CandidateRecord& record);
   void append(const RetrainedRecord& record);
   void append(const ExportRecord& record);
+  void append(const SessionRecord& record);
   void append_weights(std::int64_t id, const Weights& weights);
 
   // Weights stored by this or an earlier run of the file.

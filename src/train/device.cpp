@@ -14,11 +14,11 @@ int local_rank() {
   return 0;
 }
 
+int visible_gpus() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
 torch::Device select_device(int rank) {
-  if (torch::cuda::is_available()) {
-    const auto gpus = static_cast<int>(torch::cuda::device_count());
-    return torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(rank % gpus));
-  }
+  const int gpus = visible_gpus();
+  if (gpus > 0) return torch::Device(torch::kCUDA, static_cast<torch::DeviceIndex>(rank % gpus));
   return torch::Device(torch::kCPU);
 }
 

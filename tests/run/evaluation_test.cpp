@@ -50,7 +50,7 @@ TEST(EvaluationMessages, RequestCarriesTheParentsWeightsBitForBit) {
   EXPECT_TRUE(plain.candidate.morphism);
 }
 
-TEST(EvaluationMessages, ResultCarriesItsWeightsAndInheritance) {
+TEST(EvaluationMessages, ResultCarriesItsWeightsInheritanceAndPlace) {
   EvaluationResult r;
   r.id = 8;
   r.ok = true;
@@ -59,7 +59,11 @@ TEST(EvaluationMessages, ResultCarriesItsWeightsAndInheritance) {
   r.epochs_trained = 6;
   r.inherited_fraction = 0.875;
   r.weights = some_weights(2);
+  r.started_at = 1796649000.125;
+  r.host = "gpu-node-07";
+  r.device = "cuda:3";
   const EvaluationResult back = decode_result(encode(r));
+  EXPECT_EQ(std::tie(back.started_at, back.host, back.device), std::tie(r.started_at, r.host, r.device));
   EXPECT_EQ(back.inherited_from, 3);
   EXPECT_EQ(back.epochs_trained, 6);
   EXPECT_EQ(back.inherited_fraction, 0.875);

@@ -174,6 +174,22 @@ TEST_F(ExperimentConfigTest, IsolationLimitsAndInjectedFaults) {
             std::string::npos);
 }
 
+// [run] trainers_per_gpu does not change the experiment (a resumed run may use other hardware);
+// simulated GPUs only with simulated training.
+TEST_F(ExperimentConfigTest, TrainersPerGpuAndSimulatedGpus) {
+  const fs::path f = write("base.toml", kBase);
+  EXPECT_EQ(load_experiment(f).trainers_per_gpu, 1);
+  const ExperimentConfig four = load_experiment(f, {"run.trainers_per_gpu=4"});
+  EXPECT_EQ(four.trainers_per_gpu, 4);
+  EXPECT_EQ(four.digest, load_experiment(f).digest);
+  EXPECT_EQ(error_of(f, {"run.trainers_per_gpu=0"}),
+            "--set run.trainers_per_gpu: run.trainers_per_gpu: 0 is outside 1..1024");
+  EXPECT_EQ(load_experiment(f, {"simulate.mean_seconds=0.1", "simulate.gpus=2"}).simulate->gpus, 2);
+  EXPECT_EQ(error_of(f, {"simulate.gpus=2"}),
+            "--set simulate.gpus: simulate.gpus: simulated GPUs need simulated training (mean_seconds): a real "
+            "trainer would look for them");
+}
+
 std::vector<std::pair<int, double>> steps_of(const ExperimentConfig& c) {
   std::vector<std::pair<int, double>> out;
   for (const auto& s : c.training.optimizer.schedule) out.emplace_back(s.from_epoch, s.rate);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -112,7 +113,45 @@ TEST_F(RunIntegration, SigkillAtRandomMomentsThenResumeLosesAndRepeatsNothing) {
     }
     EXPECT_EQ(*ids.rbegin(), 239);
     for (const auto& [id, r] : seen) EXPECT_TRUE(ids.contains(id)) << "lost candidate " << id;
+    // Every start that wrote the file has a session row; only the last run ended in order.
+    ASSERT_GE(c.sessions.size(), 2U);
+    EXPECT_EQ(c.sessions.front().event, "start");
+    EXPECT_EQ(c.sessions.back().event, "stop");
+    EXPECT_EQ(std::count_if(c.sessions.begin(), c.sessions.end(), [](const auto& s) { return s.event == "stop"; }), 1);
   }
+}
+
+// Four trainer ranks on a node with two (simulated) GPUs: two per GPU, round-robin; each result
+// says where and from when it trained; the run's sessions and utilisation come out of the file.
+// Three trainers on two GPUs do not match trainers_per_gpu = 2, and the node's log says so.
+TEST_F(RunIntegration, TrainersArePlacedRoundRobinOnTheNodesGpus) {
+  const fs::path file = experiment("placed", std::string(kSimulated) + "gpus = 2\n");
+  std::string log;
+  ASSERT_EQ(run(command(5, file, "--set search.rounds=40 --set run.trainers_per_gpu=2"), &log), 0) << log;
+  EXPECT_NE(log.find("4 trainers round-robin on 2 GPUs"), std::string::npos) << log;
+  EXPECT_EQ(log.find("trainer ranks on 2 GPUs"), std::string::npos) << log;
+  const store::ResultsContents c = store::ResultsFile::read(dir_ / "placed.h5");
+  ASSERT_EQ(c.candidates.size(), 40U);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  for (const auto& r : c.candidates) {
+    EXPECT_EQ(r.device, "cuda:" + std::to_string((r.rank - 1) % 2)) << "rank " << r.rank;
+    EXPECT_EQ(r.host, host);
+    EXPECT_GE(r.started_at, r.issued_at);
+    EXPECT_LE(r.started_at, r.finished_at);
+  }
+  ASSERT_EQ(c.sessions.size(), 2U);
+  EXPECT_EQ(c.sessions[0].mpi_size, 5);
+  const std::string inspect = std::string(UNAS_BINARY) + " inspect " + (dir_ / "placed.h5").string() + " --utilisation";
+  ASSERT_EQ(run(inspect, &log), 0) << log;
+  EXPECT_NE(log.find("sessions: 1 (0.00 h between them); up to 4 trainers"), std::string::npos) << log;
+  EXPECT_NE(log.find("devices: 2; 40 candidates"), std::string::npos) << log;
+
+  const fs::path three = experiment("three", std::string(kSimulated) + "gpus = 2\n");
+  ASSERT_EQ(run(command(4, three, "--set search.rounds=10 --set run.trainers_per_gpu=2"), &log), 0) << log;
+  EXPECT_NE(log.find("3 trainer ranks on 2 GPUs: 1 to 2 per GPU, where [run] trainers_per_gpu = 2 plans 4"),
+            std::string::npos)
+      << log;
 }
 
 // Bayesian optimisation under `unas run`: proposals while others are pending, failures, and a

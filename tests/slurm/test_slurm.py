@@ -338,3 +338,74 @@ def test_sbatch_retrain_after_the_search_records_every_seed(cluster, tmp_path):
     assert subprocess.run([UNAS, "retrain", str(results), "--seeds", "3", "--complete"]).returncode == 0
     more = subprocess.run([UNAS, "retrain", str(results), "--seeds", "4", "--complete"], capture_output=True, text=True)
     assert (more.returncode, more.stderr) == (1, f"{results}: {3 * len(models)} of {4 * len(models)} retraining runs recorded\n")
+
+
+FAKE_MPS = """#!/usr/bin/env bash
+# nvidia-cuda-mps-control as the body uses it: "-d" starts the daemon, "quit" on stdin stops it.
+if [[ $1 == -d ]]; then echo "start $CUDA_MPS_PIPE_DIRECTORY" >>"$MPS_LOG"; else echo "$(cat)" >>"$MPS_LOG"; fi
+"""
+
+
+def test_trainers_per_gpu_sizes_the_ranks_and_runs_under_mps(tmp_path):
+    """Without Slurm, --trainers-per-gpu 2 on a node with 2 (claimed) GPUs: 2 x 2 + 1 ranks, CUDA MPS
+    started before the run and stopped after it, and unas places two trainers on each GPU."""
+    prepared_data()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nvidia-cuda-mps-control").write_text(FAKE_MPS)
+    (bin_dir / "nvidia-cuda-mps-control").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
+    env.update(UNAS=UNAS, UNAS_GPUS_PER_NODE="2", MPS_LOG=str(tmp_path / "mps.log"), PATH=f"{bin_dir}:{env['PATH']}")
+    env.pop("UNAS_RANKS", None)
+    results = tmp_path / "placed.h5"
+    done = subprocess.run(["bash", SCRIPT, "--trainers-per-gpu", "2", *SIMULATED, "--set", "search.rounds=12",
+                           "--set", "simulate.gpus=2", "--set", f"run.results={results}"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no Slurm: mpirun with 5 ranks" in done.stdout
+    assert "CUDA MPS started for 2 trainers per GPU" in done.stdout
+    assert "4 trainers round-robin on 2 GPUs" in done.stdout + done.stderr
+    mps = (tmp_path / "mps.log").read_text().splitlines()
+    assert len(mps) == 2 and mps[0].startswith("start ") and mps[0].endswith("/pipe") and mps[1] == "quit", mps
+    with h5py.File(results, "r") as f:
+        c = f["candidates"][:]
+    assert len(c) == 12
+    assert {(int(r), d.decode()) for r, d in zip(c["rank"], c["device"])} <= {(1, "cuda:0"), (2, "cuda:1"), (3, "cuda:0"), (4, "cuda:1")}
+
+
+MPIRUN_SRUN = """#!/usr/bin/env bash
+# srun as the step of a job of 3 tasks on this machine: mpirun with 3 ranks.
+while [[ $1 == --* ]]; do shift; done
+exec mpirun -np 3 --oversubscribe --bind-to none "$@"
+"""
+
+
+def test_a_job_too_small_for_its_trainers_per_gpu_warns_and_runs(tmp_path):
+    """Under Slurm, 4 trainers on each of 8 GPUs want 33 tasks per node; a job of 3 still runs (on
+    emptier GPUs than planned) after a warning that names the sbatch option that sizes it."""
+    prepared_data()
+    env = fake_slurm_env(tmp_path, srun=MPIRUN_SRUN)
+    env.update(SLURM_NTASKS_PER_NODE="3(x1)", SLURM_GPUS_ON_NODE="8")
+    results = tmp_path / "small.h5"
+    done = subprocess.run(["bash", SCRIPT, *SIMULATED, "--trainers-per-gpu", "4", "--set", "search.rounds=12",
+                           "--set", f"run.results={results}"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("slurm/chars74k_ae_prune.sh: warning: 4 trainers per GPU on 8 GPUs want 33 tasks per node, the job has 3: "
+            "next time sbatch --ntasks-per-node=33 (slurm/submit_matrix.sh --trainers-per-gpu 4 sizes it)") in done.stderr
+    assert "without CUDA MPS (no nvidia-cuda-mps-control)" in done.stdout
+    with h5py.File(results, "r") as f:
+        assert len(f["candidates"]) == 12
+    bad = subprocess.run(["bash", SCRIPT, "--trainers-per-gpu", "0"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert (bad.returncode, bad.stderr) == (2, "slurm/chars74k_ae_prune.sh: --trainers-per-gpu 0: expected a positive number\n")
+
+
+def test_submit_matrix_sizes_jobs_for_trainers_per_gpu():
+    done = subprocess.run(["bash", "slurm/submit_matrix.sh", "^chars74k_ae_prune$", "--trainers-per-gpu", "4",
+                           "--gpus-per-node", "4", "--retrain", "2", "--dry-run"],
+                          cwd=ROOT, env={**os.environ, "UNAS": UNAS}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "sbatch --parsable --gpus-per-node=4 --ntasks-per-node=17 slurm/chars74k_ae_prune.sh --trainers-per-gpu 4 "
+    assert lines[1].startswith("sbatch --parsable --gpus-per-node=4 --ntasks-per-node=17 --dependency=afterok:<chars74k_ae_prune> "
+                               "--job-name=retrain_chars74k_ae_prune slurm/retrain.sh ")
+    assert lines[1].endswith(" --seeds 2 --trainers-per-gpu 4")

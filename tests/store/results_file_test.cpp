@@ -60,6 +60,9 @@ CandidateRecord candidate(std::int64_t id) {
   r.inherited_from = id % 3 ? id - 1 : -1;
   r.epochs_trained = id % 3 ? 6 : 12;
   r.inherited_fraction = id % 3 ? 0.9 : 0.0;
+  r.started_at = 12.5 + static_cast<double>(id);
+  r.host = "node" + std::to_string(id % 2);
+  r.device = "cuda:" + std::to_string(id % 4);
   return r;
 }
 
@@ -113,6 +116,7 @@ void expect_same(const CandidateRecord& a, const CandidateRecord& b) {
   EXPECT_EQ(a.morphism, b.morphism);
   EXPECT_EQ(std::tie(a.inherited_from, a.epochs_trained, a.inherited_fraction),
             std::tie(b.inherited_from, b.epochs_trained, b.inherited_fraction));
+  EXPECT_EQ(std::tie(a.started_at, a.host, a.device), std::tie(b.started_at, b.host, b.device));
 }
 
 void expect_same(const Weights& a, const Weights& b) {
@@ -130,8 +134,16 @@ TEST_F(ResultsFileTest, WhatIsAppendedReadsBack) {
       file.append(ProposalRecord{id, id - 1, "{}", 0.5, 7, 1.0 * static_cast<double>(id), R"({"kind":"flip_relu"})", 3});
       file.append(candidate(id));
     }
+    file.append(SessionRecord{5.0, "start", 3, "node1"});
+    file.append(SessionRecord{35.0, "stop", 3, "node1"});
   }
   const ResultsContents c = ResultsFile::read(path);
+  ASSERT_EQ(c.sessions.size(), 2U);
+  EXPECT_EQ(c.sessions[0].event, "start");
+  EXPECT_EQ(c.sessions[1].at, 35.0);
+  EXPECT_EQ(c.sessions[1].event, "stop");
+  EXPECT_EQ(c.sessions[1].mpi_size, 3);
+  EXPECT_EQ(c.sessions[1].host, "node1");
   EXPECT_EQ(c.info.experiment_name, "tiny");
   EXPECT_EQ(c.info.experiment_toml, info().experiment_toml);
   EXPECT_EQ(c.info.seed, 3U);
@@ -234,6 +246,58 @@ TEST_F(ResultsFileTest, ExportsAreAddedToAnOlderFileAndReadBack) {
   EXPECT_EQ(c.exports[1].failure, "qemu did not finish within 600 s");
   EXPECT_EQ(c.exports[1].flash_bytes, -1);
   EXPECT_EQ(c.candidates.size(), 1U);  // nothing else touched
+}
+
+// A file from before the utilisation timeline: /candidates rows without started_at, host and
+// device, no /sessions. Reopening adds /sessions; rows appended to it lose the fields the file has
+// no room for (HDF5 converts by field name), and every row reads back with them zero.
+TEST_F(ResultsFileTest, AnOlderFileWithoutTheTimelineResumesAndReadsBack) {
+  const fs::path path = dir_ / "old.h5";
+  ResultsFile::create(path, info());
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t table = H5Dopen2(file, "candidates", H5P_DEFAULT);
+    const hid_t full = H5Dget_type(table);
+    const hid_t plist = H5Dget_create_plist(table);
+    H5Dclose(table);
+    const hid_t older = H5Tcreate(H5T_COMPOUND, H5Tget_member_offset(full, H5Tget_member_index(full, "started_at")));
+    for (int k = 0; k < H5Tget_nmembers(full); ++k) {
+      char* name = H5Tget_member_name(full, static_cast<unsigned>(k));
+      const std::string member = name;
+      H5free_memory(name);
+      if (member == "started_at" || member == "host" || member == "device") continue;
+      const hid_t type = H5Tget_member_type(full, static_cast<unsigned>(k));
+      H5Tinsert(older, member.c_str(), H5Tget_member_offset(full, static_cast<unsigned>(k)), type);
+      H5Tclose(type);
+    }
+    ASSERT_GE(H5Ldelete(file, "candidates", H5P_DEFAULT), 0);
+    ASSERT_GE(H5Ldelete(file, "sessions", H5P_DEFAULT), 0);
+    const hsize_t none = 0, unlimited = H5S_UNLIMITED;
+    const hid_t space = H5Screate_simple(1, &none, &unlimited);
+    const hid_t made = H5Dcreate2(file, "candidates", older, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+    ASSERT_GE(made, 0);
+    H5Dclose(made);
+    H5Sclose(space);
+    H5Tclose(older);
+    H5Tclose(full);
+    H5Pclose(plist);
+    H5Fclose(file);
+  }
+  EXPECT_TRUE(ResultsFile::read(path).sessions.empty());
+  {
+    ResultsFile file = ResultsFile::reopen(path);
+    file.append(candidate(1));
+    file.append(SessionRecord{5.0, "start", 3, "node1"});
+  }
+  const ResultsContents c = ResultsFile::read(path);
+  ASSERT_EQ(c.candidates.size(), 1U);
+  const CandidateRecord& r = c.candidates[0];
+  EXPECT_EQ(r.val_error, candidate(1).val_error);
+  EXPECT_EQ(r.finished_at, candidate(1).finished_at);
+  EXPECT_EQ(std::tie(r.started_at, r.host, r.device), std::make_tuple(0.0, std::string(), std::string()));
+  ASSERT_EQ(c.sessions.size(), 1U);
+  EXPECT_EQ(c.sessions[0].event, "start");
 }
 
 TEST_F(ResultsFileTest, ClearErrorsForBadFilesAndFields) {
