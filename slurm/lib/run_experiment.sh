@@ -20,14 +20,15 @@
 # Without Slurm: `mpirun -np $UNAS_RANKS` (default: cores + 1, since the searcher barely uses a
 # core), with the same forwarding; exit 3 is left to the caller (run the script again to resume).
 #
-# Trainers per GPU (`--trainers-per-gpu N`, default $UNAS_TRAINERS_PER_GPU or 1): µNAS candidates are
-# kilobyte networks that leave most of a GPU idle, so several trainer ranks may share one. unas puts
-# each node's trainers round-robin on its GPUs; this body checks that the job has the tasks for that
-# (G GPUs per node x N, + 1 for the searcher: sbatch --ntasks-per-node, which slurm/submit_matrix.sh
-# --trainers-per-gpu sets; with fewer it warns and runs), and with N > 1 starts CUDA MPS (nvidia-cuda-mps-control, when installed;
-# UNAS_MPS=0 leaves it off) for the step and stops it after, so that the trainers' kernels run side
-# by side instead of taking turns. Without a GPU the option changes nothing: trainers per core, as
-# before. The default stays 1 until a GPU measurement (bench/device_packing.sh) says otherwise.
+# Trainers per GPU (`--trainers-per-gpu N`, default $UNAS_TRAINERS_PER_GPU or 1): µNAS candidates
+# are kilobyte networks that leave most of a GPU idle, so several trainer ranks may share one. unas
+# puts each node's trainers round-robin on its GPUs; this body checks that the job has the tasks
+# for that (G GPUs per node x N, + 1 for the searcher: sbatch --ntasks-per-node, which
+# slurm/submit_matrix.sh --trainers-per-gpu sets; with fewer it warns and runs), and with N > 1
+# starts CUDA MPS (nvidia-cuda-mps-control, when installed; UNAS_MPS=0 leaves it off) for the step
+# and stops it after, so that the trainers' kernels run side by side instead of taking turns.
+# Without a GPU the option changes nothing: trainers per core, as before. The default stays 1
+# until a GPU measurement (bench/device_packing.sh) says otherwise.
 #
 # Environment: UNAS (the unas binary; default build/bin/unas), UNAS_RANKS (mpirun's -np),
 # UNAS_MAX_REQUEUES (5), UNAS_TRAINERS_PER_GPU (1), UNAS_GPUS_PER_NODE (default: what Slurm

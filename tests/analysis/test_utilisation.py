@@ -105,3 +105,53 @@ def test_report_has_the_utilisation_row_and_a_gantt_chart(two_sessions, tmp_path
     assert "![fashion_ae](gantt_fashion_ae.png)" in report
     assert (out / "gantt_fashion_ae.png").stat().st_size > 10_000
     assert (out / "utilisation.csv").read_text().splitlines()[1].startswith("fashion_ae,2,0.5,2,3.0,2.25,0.75,2,")
+
+
+def test_a_real_run_under_mpirun_agrees_with_unas_inspect(tmp_path):
+    """A simulated search of 3 ranks on 2 (simulated) GPUs, stopped by SIGUSR1 and resumed: two
+    sessions with a stop each, every candidate placed and timed; analysis/ and `unas inspect
+    --utilisation` give the same figures from the file."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import time
+    unas = os.environ.get("UNAS_BINARY", str(ROOT / "build" / "bin" / "unas"))
+    toml = tmp_path / "placed.toml"
+    toml.write_text(f'name = "placed"\nseed = 3\n[dataset]\nkind = "chars74k"\npath = "unused"\n[search]\nrounds = 30\n'
+                    f'population = 10\nsample = 3\n[bounds]\nerror = 0.5\nmodel_size = 40000\n[simulate]\n'
+                    f'mean_seconds = 0.05\ngpus = 2\n[run]\nresults = "{tmp_path / "placed.h5"}"\ngrace_seconds = 30\n')
+    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
+           "OMPI_MCA_btl_vader_single_copy_mechanism": "none"}
+    command = ["mpirun", "-np", "3", "--oversubscribe", "--bind-to", "none", unas, "--log-level", "warn", "run", str(toml)]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    path = tmp_path / "placed.h5"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with h5py.File(path, "r", swmr=True) as f:
+                if len(f["candidates"]) >= 5:
+                    break
+        except (OSError, KeyError):
+            pass
+        time.sleep(0.2)
+    first.send_signal(signal.SIGUSR1)
+    assert first.wait(timeout=120) == 3
+    time.sleep(1.0)  # a gap between the sessions
+    subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+
+    e = results.load(path)
+    assert e.sessions["event"].tolist() == ["start", "stop", "start", "stop"]
+    assert sorted(set(zip(e.candidates["rank"], e.candidates["device"]))) == [(1, "cuda:0"), (2, "cuda:1")]
+    assert (e.candidates["started_at"] <= e.candidates["finished_at"]).all()
+    u = utilisation.utilisation(e)
+    assert len(u.sessions) == 2 and u.gap_hours * 3600 >= 1.0
+    assert 0 < u.utilisation <= 1 and u.devices == 2
+    shown = subprocess.run([unas, "inspect", str(path), "--utilisation"], capture_output=True, text=True, check=True).stdout
+    assert f"sessions: 2 ({u.gap_hours:.2f} h between them); up to 2 trainers" in shown
+    assert f"busy {u.busy_hours:.2f} h: utilisation {100 * u.utilisation:.1f} %" in shown
+    assert f"devices: 2; 30 candidates, {u.candidates_per_device_hour:.2f} per device-hour" in shown
+    per_rank = u.per_rank()
+    for rank in (1, 2):
+        line = re.search(rf"^\s+{rank}\s+\S+\s+cuda:{rank - 1}\s+(\d+)", shown, re.M)
+        assert line and int(line.group(1)) == per_rank.loc[rank, "candidates"], shown

@@ -201,10 +201,7 @@ exec mpirun -np 3 --oversubscribe --bind-to none "$@"
 
 def test_a_step_whose_tasks_never_launched_is_launched_again(tmp_path):
     prepared_data()
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "srun").write_text(FAILED_LAUNCH_SRUN)
-    (bin_dir / "srun").chmod(0o755)
+    bin_dir = fake_tools(tmp_path, {"srun": FAILED_LAUNCH_SRUN})
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     env.update(UNAS=UNAS, SLURM_JOB_ID="4242", SLURM_NTASKS="3", PATH=f"{bin_dir}:{env['PATH']}",
                FAILED_LAUNCH_MARK=str(tmp_path / "launched_once"), OMPI_ALLOW_RUN_AS_ROOT="1",
@@ -217,17 +214,23 @@ def test_a_step_whose_tasks_never_launched_is_launched_again(tmp_path):
     assert sorted(int(i) for i in candidates(results)[0]["id"]) == list(range(12))
 
 
-def fake_slurm_env(tmp_path: Path, srun: str | None = None) -> dict:
-    """The body's environment inside a job without a cluster: SLURM_JOB_ID set, an `scontrol`
-    that records what it was asked in tmp/scontrol.log, and optionally an `srun` of the test's."""
+def fake_tools(tmp_path: Path, tools: dict[str, str]) -> Path:
+    """A folder of executable scripts (name: text) to put first on PATH."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    tools = {"scontrol": f'#!/usr/bin/env bash\necho "$*" >>{tmp_path}/scontrol.log\n'}
-    if srun is not None:
-        tools["srun"] = srun
     for name, text in tools.items():
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
+    return bin_dir
+
+
+def fake_slurm_env(tmp_path: Path, srun: str | None = None) -> dict:
+    """The body's environment inside a job without a cluster: SLURM_JOB_ID set, an `scontrol`
+    that records what it was asked in tmp/scontrol.log, and optionally an `srun` of the test's."""
+    tools = {"scontrol": f'#!/usr/bin/env bash\necho "$*" >>{tmp_path}/scontrol.log\n'}
+    if srun is not None:
+        tools["srun"] = srun
+    bin_dir = fake_tools(tmp_path, tools)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     env.update(UNAS=UNAS, SLURM_JOB_ID="4242", SLURM_NTASKS="3", PATH=f"{bin_dir}:{env['PATH']}",
                OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
@@ -350,10 +353,7 @@ def test_trainers_per_gpu_sizes_the_ranks_and_runs_under_mps(tmp_path):
     """Without Slurm, --trainers-per-gpu 2 on a node with 2 (claimed) GPUs: 2 x 2 + 1 ranks, CUDA MPS
     started before the run and stopped after it, and unas places two trainers on each GPU."""
     prepared_data()
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "nvidia-cuda-mps-control").write_text(FAKE_MPS)
-    (bin_dir / "nvidia-cuda-mps-control").chmod(0o755)
+    bin_dir = fake_tools(tmp_path, {"nvidia-cuda-mps-control": FAKE_MPS})
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     env.update(UNAS=UNAS, UNAS_GPUS_PER_NODE="2", MPS_LOG=str(tmp_path / "mps.log"), PATH=f"{bin_dir}:{env['PATH']}")
     env.pop("UNAS_RANKS", None)
