@@ -19,7 +19,8 @@
 //                   target_match, target, directory, exported_at (`unas export`; added to an older
 //                   file by its first export, so a file without it is still schema 2)
 //   /sessions       rows: at, event ("start" | "stop"), mpi_size, host: each start and orderly end of
-//                   `unas run` (added, like started_at, host and device, to older files on reopen)
+//                   `unas run` (added to an older file on reopen; the /candidates rows of such a file
+//                   stay without started_at, host and device, which read as 0 and "")
 // Strings are fixed-length (h5py gives bytes: .decode()), JSON where structured.
 //
 // Crash safety: the file is written in HDF5's single-writer/multiple-reader (SWMR) mode, which
