@@ -90,10 +90,10 @@ def utilisation_section(experiments, out: Path) -> list[str]:
             continue
         u = utilisation.utilisation(e)
         rows.append({"experiment": e.label, "sessions": len(u.sessions), "gap_hours": u.gap_hours,
-                     "trainers": int(u.sessions["trainers"].max()), "allocated_hours": u.allocated_hours,
+                     "trainers": u.trainers, "allocated_hours": u.allocated_hours,
                      "busy_hours": u.busy_hours, "utilisation": u.utilisation, "devices": u.devices,
                      "candidates_per_device_hour": u.candidates_per_device_hour})
-        lines.append(f"| {e.label} | {len(u.sessions)} | {u.gap_hours:.2f} | {rows[-1]['trainers']} | {u.allocated_hours:.2f} "
+        lines.append(f"| {e.label} | {len(u.sessions)} | {u.gap_hours:.2f} | {u.trainers} | {u.allocated_hours:.2f} "
                      f"| {u.busy_hours:.2f} | {u.utilisation:.0%} | {u.devices} | {u.candidates_per_device_hour:.1f} |")
         paths = utilisation.gantt(e, out / f"gantt_{e.label}")
         charts += [f"![{e.label}]({paths[0].name})", ""]

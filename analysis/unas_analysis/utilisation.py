@@ -36,6 +36,11 @@ class Utilisation:
     devices: int
 
     @property
+    def trainers(self) -> int:
+        """The most trainers any session held."""
+        return int(self.sessions["trainers"].max()) if len(self.sessions) else 0
+
+    @property
     def allocated_hours(self) -> float:
         """Trainer-hours the sessions held."""
         return float(((self.sessions["end"] - self.sessions["start"]) * self.sessions["trainers"]).sum()) / 3600
@@ -105,9 +110,9 @@ def sessions(e: Experiment) -> pd.DataFrame:
 def utilisation(e: Experiment) -> Utilisation:
     i = intervals(e)
     placed = {(h, d) for h, d in zip(i["host"], i["device"]) if d}
-    s = sessions(e)
-    devices = len(placed) if placed else int(s["trainers"].max()) if len(s) else 0
-    return Utilisation(sessions=s, intervals=i, devices=devices)
+    u = Utilisation(sessions=sessions(e), intervals=i, devices=0)
+    u.devices = len(placed) if placed else u.trainers
+    return u
 
 
 def gantt(e: Experiment, stem: Path) -> list[Path]:

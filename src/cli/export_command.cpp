@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +12,7 @@
 #include "cli/errors.h"
 #include "cli/input_shape.h"
 #include "common/version.h"
+#include "common/wall_clock.h"
 #include "data/load_dataset.h"
 #include "deploy/export_model.h"
 #include "deploy/quantised_model.h"
@@ -41,10 +41,6 @@ struct ExportCommandOptions {
   bool no_target = false;
   bool no_record = false;
 };
-
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string percent(double fraction) { return fmt::format("{:.2f} %", 100.0 * fraction); }
 

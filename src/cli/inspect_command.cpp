@@ -105,10 +105,8 @@ std::map<std::int64_t, Retrained> retrained_by_model(const store::ResultsContent
 // `unas inspect FILE --utilisation`: where the allocation's time went (store/utilisation.h).
 void print_utilisation(const store::ResultsContents& c) {
   const store::Utilisation u = store::utilisation_of(c);
-  int most_trainers = 0;
-  for (const auto& s : u.sessions) most_trainers = std::max(most_trainers, s.trainers);
   std::cout << fmt::format("sessions: {} ({:.2f} h between them); up to {} trainer{}\n", u.sessions.size(),
-                           u.gap_seconds / 3600, most_trainers, most_trainers == 1 ? "" : "s");
+                           u.gap_seconds / 3600, u.trainers, u.trainers == 1 ? "" : "s");
   std::cout << fmt::format("allocated: {:.2f} trainer-hours; busy {:.2f} h: utilisation {:.1f} %\n",
                            u.allocated_seconds / 3600, u.busy_seconds / 3600, 100 * u.utilisation());
   std::cout << fmt::format("devices: {}; {} candidates, {:.2f} per device-hour\n", u.devices, u.candidates,

@@ -91,7 +91,6 @@ int run_under_mpi(const Loader& load, const Master& master) {
   }
   const run::Placement placement = run::place_rank(*config, rank, size);
   log_placement(placement, config->trainers_per_gpu);
-  const run::ExperimentConfig placed = run::with_device(*config, placement);  // what rank 0 trains alone
   int code = 0;
   if (rank > 0) {
     run::run_worker(*config, rank, placement);
@@ -108,7 +107,7 @@ int run_under_mpi(const Loader& load, const Master& master) {
       if (config->timeout_seconds || config->memory_limit_bytes)
         spdlog::warn("one process, no trainer ranks: [training] timeout_seconds and memory_limit apply to "
                      "trainer ranks only");
-      pool = std::make_unique<run::InProcessPool>(placed, placement);
+      pool = std::make_unique<run::InProcessPool>(*config, placement);
     } else {
       pool = run::make_mpi_pool(size);
       spdlog::info("{} trainer ranks; {}", size - 1, isolation_text(*config));

@@ -26,7 +26,6 @@ std::string placement_warning(int trainers, int gpus, int per_gpu) {
 Placement place_rank(const ExperimentConfig& config, int rank, int size) {
   Placement p;
   p.host = host_name();
-  p.gpus = config.simulate && config.simulate->gpus > 0 ? config.simulate->gpus : train::visible_gpus();
   // The ranks sharing this node's memory are the node's ranks, in world-rank order.
   MPI_Comm node = MPI_COMM_NULL;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
@@ -38,7 +37,8 @@ Placement place_rank(const ExperimentConfig& config, int rank, int size) {
   MPI_Allgather(&trains, 1, MPI_INT, trainers.data(), 1, MPI_INT, node);
   MPI_Comm_free(&node);
   p.node_trainers = std::accumulate(trainers.begin(), trainers.end(), 0);
-  if (trains) {
+  if (trains) {  // rank 0 of a job with trainers never asks CUDA: it only searches
+    p.gpus = config.simulate && config.simulate->gpus > 0 ? config.simulate->gpus : train::visible_gpus();
     p.node_index = std::accumulate(trainers.begin(), trainers.begin() + node_rank, 0);
     p.device = config.training.device == "auto" ? trainer_device(p.node_index, p.gpus) : config.training.device;
   }

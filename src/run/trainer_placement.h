@@ -15,7 +15,7 @@ namespace unas::run {
 struct Placement {
   int node_trainers = 0;  // trainer ranks on this node
   int node_index = -1;    // this rank's number among them; -1 for a rank that does not train
-  int gpus = 0;           // GPUs each node has ([simulate] gpus in tests)
+  int gpus = 0;           // GPUs its node has ([simulate] gpus in tests); 0 for a rank that does not train
   std::string host;
   std::string device;     // what it trains on: "cpu", "cuda:N"
 };

@@ -34,9 +34,8 @@ class WorkerFatal : public std::runtime_error {
 // One process: the master trains each candidate itself when asked for a result.
 class InProcessPool : public WorkerPool {
  public:
-  // `config` as placed (with_device): it must outlive the pool.
   InProcessPool(const ExperimentConfig& config, Placement placement)
-      : evaluator_(config), placement_(std::move(placement)) {}
+      : config_(with_device(config, placement)), placement_(std::move(placement)), evaluator_(config_) {}
   int slots() const override { return 1; }
   int busy() const override { return static_cast<int>(queue_.size()); }
   void submit(const EvaluationRequest& request) override { queue_.push_back(request); }
@@ -44,8 +43,9 @@ class InProcessPool : public WorkerPool {
   void shutdown() override {}
 
  private:
-  CandidateEvaluator evaluator_;
+  const ExperimentConfig config_;  // on the placement's device; the evaluator refers to it
   Placement placement_;
+  CandidateEvaluator evaluator_;
   std::deque<EvaluationRequest> queue_;
 };
 

@@ -49,26 +49,26 @@ Utilisation utilisation_of(const ResultsContents& c) {
   std::set<std::pair<std::string, std::string>> devices;
   for (const auto& r : c.candidates) {
     const double start = r.started_at > 0 ? r.started_at : r.finished_at - r.train_seconds;
+    const double busy = r.finished_at - start;
     RankUse& use = u.ranks[r.rank];
-    use.busy_seconds += r.finished_at - start;
+    use.busy_seconds += busy;
     ++use.candidates;
     if (!r.device.empty()) {
       use.host = r.host;
       use.device = r.device;
       devices.emplace(r.host, r.device);
     }
-    u.busy_seconds += r.finished_at - start;
+    u.busy_seconds += busy;
     ++u.candidates;
   }
-  int most_trainers = 0;
   for (std::size_t k = 0; k < u.sessions.size(); ++k) {
     const Session& s = u.sessions[k];
     u.held_seconds += s.end - s.start;
     u.allocated_seconds += (s.end - s.start) * s.trainers;
-    most_trainers = std::max(most_trainers, s.trainers);
+    u.trainers = std::max(u.trainers, s.trainers);
     if (k > 0) u.gap_seconds += std::max(0.0, s.start - u.sessions[k - 1].end);
   }
-  u.devices = devices.empty() ? most_trainers : static_cast<int>(devices.size());
+  u.devices = devices.empty() ? u.trainers : static_cast<int>(devices.size());
   return u;
 }
 

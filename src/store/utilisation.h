@@ -33,6 +33,7 @@ struct Utilisation {
   std::vector<Session> sessions;  // in time order
   std::map<int, RankUse> ranks;
   int candidates = 0;
+  int trainers = 0;  // the most any session held
   int devices = 0;
   double busy_seconds = 0.0;
   double held_seconds = 0.0;       // the sessions' durations

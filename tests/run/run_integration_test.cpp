@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/rng.h"
+#include "common/wall_clock.h"
 #include "store/results_file.h"
 #include "support/mpi_run_test.h"
 
@@ -132,8 +133,7 @@ TEST_F(RunIntegration, TrainersArePlacedRoundRobinOnTheNodesGpus) {
   EXPECT_EQ(log.find("trainer ranks on 2 GPUs"), std::string::npos) << log;
   const store::ResultsContents c = store::ResultsFile::read(dir_ / "placed.h5");
   ASSERT_EQ(c.candidates.size(), 40U);
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
+  const std::string host = host_name();
   for (const auto& r : c.candidates) {
     EXPECT_EQ(r.device, "cuda:" + std::to_string((r.rank - 1) % 2)) << "rank " << r.rank;
     EXPECT_EQ(r.host, host);
